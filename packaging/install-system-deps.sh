@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages desktop-agent needs: a virtual X server
+# and window manager, OCR, Qt runtime libraries, AT-SPI and the real apps the
+# demo and the display tests drive. Idempotent: packages already present are
+# not fetched again.
+set -euo pipefail
+
+PACKAGES=(
+  # virtual display, window manager, X tools
+  xvfb openbox xdotool x11-utils x11-xserver-utils xclip dbus-x11
+  # OCR
+  tesseract-ocr tesseract-ocr-eng
+  # real apps driven by the demo and the tests
+  mousepad
+  # fonts: Latin and CJK, so typed CJK text renders and OCR sees it
+  fonts-dejavu-core fonts-noto-cjk
+  # Qt 6 runtime libraries for PySide6 (xcb platform plugin)
+  libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0
+  libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+  libdbus-1-3 libfontconfig1
+  # accessibility (AT-SPI)
+  at-spi2-core
+  # Python venv support
+  python3-venv
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "system packages: all ${#PACKAGES[@]} present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "error: installing ${missing[*]} needs root; run as root or install sudo" >&2
+    exit 1
+  fi
+fi
+
+echo "system packages: installing ${#missing[@]} (${missing[*]})"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "system packages: done"

@@ -1,0 +1,190 @@
+"""Carry out one action: ground its targets, then drive the Desktop.
+
+Text targets are found on the current screenshot by the grounder; if the
+target is not there yet (a dialog still opening) the screen is captured again
+until `find_timeout_s` runs out, then the step fails with what was seen.
+Nothing is ever clicked blind.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from grounding import Grounder, GroundingResult, TargetNotFound
+
+from .actions import (
+    Action,
+    Click,
+    Done,
+    DoubleClick,
+    Drag,
+    Fail,
+    Hotkey,
+    OpenApp,
+    Point,
+    RightClick,
+    Scroll,
+    Target,
+    TypeText,
+    Wait,
+)
+from .desktop.base import Desktop
+from .errors import ExecutionError, GroundingFailed, StoppedByUser
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What executing an action found and touched (points in screenshot pixels)."""
+
+    grounding: dict[str, GroundingResult] = field(default_factory=dict)
+    points: list[tuple[int, int]] = field(default_factory=list)
+    grounding_s: float = 0.0
+    screenshot: Image.Image | None = None  # the frame the last target was found on
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExecutorConfig:
+    find_timeout_s: float = 5.0
+    find_interval_s: float = 0.25
+    open_app_timeout_s: float = 15.0
+    # Where a field sits relative to its "Name:" label: just right of it.
+    label_field_offset_px: int = 24
+
+
+class ActionExecutor:
+    """Grounds and executes actions on a Desktop."""
+
+    def __init__(
+        self,
+        desktop: Desktop,
+        grounder: Grounder | None,
+        *,
+        config: ExecutorConfig | None = None,
+        stop_event: threading.Event | None = None,
+    ) -> None:
+        self.desktop = desktop
+        self.grounder = grounder
+        self.config = config or ExecutorConfig()
+        self.stop_event = stop_event or threading.Event()
+
+    def _check_stop(self) -> None:
+        if self.stop_event.is_set():
+            raise StoppedByUser("stopped by the kill hotkey or the stop button")
+
+    def _sleep(self, seconds: float) -> None:
+        if self.stop_event.wait(max(seconds, 0.0)):
+            self._check_stop()
+
+    def resolve(
+        self, target: Target, screenshot: Image.Image, role: str, outcome: Outcome
+    ) -> tuple[int, int]:
+        """The screenshot-pixel point for a target; text targets are grounded."""
+        if isinstance(target, Point):
+            width, height = screenshot.size
+            if not (0 <= target.x < width and 0 <= target.y < height):
+                raise ExecutionError(
+                    f"point ({target.x}, {target.y}) is outside the {width}x{height} screenshot"
+                )
+            return target.x, target.y
+        if self.grounder is None:
+            raise GroundingFailed(f"cannot find {target!r}: no grounder is configured")
+        started = time.perf_counter()
+        deadline = time.monotonic() + self.config.find_timeout_s
+        image = screenshot
+        while True:
+            self._check_stop()
+            result = self.grounder.locate(image, target)
+            if result is not None:
+                break
+            if time.monotonic() >= deadline:
+                outcome.grounding_s += time.perf_counter() - started
+                try:
+                    self.grounder.locate_or_raise(image, target)
+                except TargetNotFound as exc:
+                    raise GroundingFailed(str(exc)) from exc
+                raise GroundingFailed(f"could not find {target!r}")  # pragma: no cover
+            self._sleep(self.config.find_interval_s)
+            image = self.desktop.screenshot()
+        outcome.grounding_s += time.perf_counter() - started
+        outcome.screenshot = image
+        point = result.point
+        top = result.candidates[0] if result.candidates else None
+        if role == "into" and result.box is not None and top is not None and top.role == "label":
+            # A caption like "Name:" names the field beside it; click into the field.
+            point = (result.box.right + self.config.label_field_offset_px, point[1])
+            point = (min(point[0], image.width - 1), point[1])
+        outcome.grounding[role] = result
+        logger.info("grounded %r at %s via %s (%.2f)", target, point, result.expert,
+                    result.confidence)  # fmt: skip
+        return point
+
+    def execute(self, action: Action, screenshot: Image.Image) -> Outcome:
+        """Carry out `action`, grounding against `screenshot` first."""
+        self._check_stop()
+        outcome = Outcome()
+        desktop = self.desktop
+        if isinstance(action, Click | DoubleClick | RightClick):
+            x, y = self.resolve(action.target, screenshot, "target", outcome)
+            outcome.points.append((x, y))
+            button = "right" if isinstance(action, RightClick) else "left"
+            clicks = 2 if isinstance(action, DoubleClick) else 1
+            desktop.click(x, y, button=button, clicks=clicks)
+        elif isinstance(action, TypeText):
+            if action.into is not None:
+                x, y = self.resolve(action.into, screenshot, "into", outcome)
+                outcome.points.append((x, y))
+                desktop.click(x, y)
+                # Typing into a field replaces what it held.
+                desktop.hotkey(("ctrl", "a"))
+            desktop.type_text(action.text)
+            if action.enter:
+                desktop.hotkey(("enter",))
+        elif isinstance(action, Hotkey):
+            desktop.hotkey(action.keys)
+        elif isinstance(action, Scroll):
+            if action.at is not None:
+                x, y = self.resolve(action.at, screenshot, "at", outcome)
+                outcome.points.append((x, y))
+                desktop.scroll(action.direction, action.amount, x, y)
+            else:
+                desktop.scroll(action.direction, action.amount, None, None)
+        elif isinstance(action, Drag):
+            x0, y0 = self.resolve(action.start, screenshot, "start", outcome)
+            x1, y1 = self.resolve(action.end, screenshot, "end", outcome)
+            outcome.points.extend([(x0, y0), (x1, y1)])
+            desktop.drag(x0, y0, x1, y1)
+        elif isinstance(action, Wait):
+            self._sleep(action.seconds)
+        elif isinstance(action, OpenApp):
+            self._open_app(action.app)
+        elif isinstance(action, Done | Fail):
+            pass
+        else:  # pragma: no cover - the action set is closed
+            raise ExecutionError(f"no executor for action {action.name!r}")
+        return outcome
+
+    def _open_app(self, command: str) -> None:
+        before = self.desktop.active_window_title()
+        self.desktop.open_app(command)
+        # Wait until the app's window takes focus so the next action reaches it.
+        changed = self._wait_until(lambda: self.desktop.active_window_title() != before,
+                                   self.config.open_app_timeout_s)  # fmt: skip
+        if not changed:
+            logger.warning("no new window appeared %.0fs after starting %r",
+                           self.config.open_app_timeout_s, command)  # fmt: skip
+
+    def _wait_until(self, condition: Callable[[], bool], timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            self._sleep(0.1)
+        return condition()

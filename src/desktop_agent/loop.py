@@ -1,0 +1,210 @@
+"""The agent loop: observe, decide, check, act, record; yields typed events.
+
+The loop touches no widget and prints nothing: the CLI and the Qt app
+subscribe to the events it yields. Every step is written to the trajectory as
+soon as it ends, so a crash loses at most the step in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+from PIL import Image
+
+from .actions import Done, Fail
+from .desktop.base import Desktop
+from .errors import (
+    AgentError,
+    ConfirmationDenied,
+    ExecutionError,
+    MaxStepsReached,
+    StoppedByUser,
+)
+from .events import AgentEvent, RunFinished, RunStarted, StepFinished, StepStarted
+from .executor import ActionExecutor
+from .observation import Observation
+from .planner import Planner
+from .safety import ConfirmFn, SafetyPolicy
+from .step import Step, StepStatus
+from .trajectory import TrajectoryWriter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentConfig:
+    max_steps: int = 30
+    dry_run: bool = False
+    # After an action, wait (up to this long) for the screen to stop changing.
+    settle_timeout_s: float = 1.0
+    settle_poll_s: float = 0.05
+
+
+def _same_frame(a: Image.Image, b: Image.Image) -> bool:
+    if a.size != b.size:
+        return False
+    # Compare a coarse grid of pixels: cheap, and any real UI change moves many.
+    return bool(np.array_equal(np.asarray(a)[::4, ::4], np.asarray(b)[::4, ::4]))
+
+
+class Agent:
+    """Runs one instruction to completion on a Desktop."""
+
+    def __init__(
+        self,
+        desktop: Desktop,
+        planner: Planner,
+        executor: ActionExecutor,
+        *,
+        policy: SafetyPolicy | None = None,
+        confirm: ConfirmFn | None = None,
+        writer: TrajectoryWriter | None = None,
+        config: AgentConfig | None = None,
+        stop_event: threading.Event | None = None,
+    ) -> None:
+        self.desktop = desktop
+        self.planner = planner
+        self.executor = executor
+        self.policy = policy or SafetyPolicy()
+        self.confirm = confirm
+        self.writer = writer
+        self.config = config or AgentConfig()
+        self.stop_event = stop_event or executor.stop_event
+        self.steps: list[Step] = []
+
+    def _observe(self, frame: Image.Image | None) -> Observation:
+        screenshot = frame if frame is not None else self.desktop.screenshot()
+        return Observation(
+            screenshot, time.time(), active_window=self.desktop.active_window_title()
+        )
+
+    def _settle(self) -> Image.Image:
+        """The first frame equal to the one before it, or the last one at timeout."""
+        deadline = time.monotonic() + self.config.settle_timeout_s
+        previous = self.desktop.screenshot()
+        while time.monotonic() < deadline and not self.stop_event.is_set():
+            self.stop_event.wait(self.config.settle_poll_s)
+            current = self.desktop.screenshot()
+            if _same_frame(current, previous):
+                return current
+            previous = current
+        return previous
+
+    def run(self, instruction: str) -> Iterator[AgentEvent]:
+        folder = str(self.writer.folder) if self.writer else None
+        yield RunStarted(instruction, folder)
+        status, reason = "error", ""
+        try:
+            risk = self.policy.instruction_risk(instruction)
+            if risk:
+                self.policy.approve(risk, f"instruction {instruction!r}", self.confirm)
+            status, reason = yield from self._steps(None)
+        except StoppedByUser as exc:
+            status, reason = "stopped", str(exc)
+        except MaxStepsReached as exc:
+            status, reason = "failed", str(exc)
+        except AgentError as exc:
+            status, reason = "failed", f"{type(exc).__name__}: {exc}"
+        except Exception as exc:
+            logger.exception("run crashed")
+            status, reason = "error", f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            if self.writer is not None:
+                self.writer.finish(status, reason)
+        yield RunFinished(status, reason, len(self.steps), folder)
+
+    def _steps(self, frame: Image.Image | None) -> Generator[AgentEvent, None, tuple[str, str]]:
+        """Yields step events; returns the run's (status, reason)."""
+        for index in range(1, self.config.max_steps + 1):
+            if self.stop_event.is_set():
+                raise StoppedByUser("stopped by the kill hotkey or the stop button")
+            timings: dict[str, float] = {}
+            t0 = time.perf_counter()
+            started_at = time.time()
+            observation = self._observe(frame)
+            timings["capture_s"] = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            decision = self.planner.next_action(observation, tuple(self.steps))
+            timings["plan_s"] = time.perf_counter() - t1
+            action = decision.action
+            yield StepStarted(index, action, decision.source_text)
+
+            status, error, error_type = StepStatus.OK, None, None
+            grounding, points, after = {}, [], None
+            extra: dict[str, object] = {"plan": list(decision.plan)}
+            if observation.active_window:
+                extra["active_window"] = observation.active_window
+            t2 = time.perf_counter()
+            try:
+                risk = self.policy.check(
+                    action, active_window=observation.active_window, confirm=self.confirm
+                )
+                if risk:
+                    extra["risk"] = risk
+                timings["policy_s"] = time.perf_counter() - t2
+                t3 = time.perf_counter()
+                outcome = self.executor.execute(action, observation.screenshot)
+                grounding, points = outcome.grounding, outcome.points
+                timings["grounding_s"] = outcome.grounding_s
+                timings["execute_s"] = time.perf_counter() - t3 - outcome.grounding_s
+                if self.config.dry_run:
+                    status = StepStatus.DRY_RUN
+            except StoppedByUser as exc:
+                status, error, error_type = StepStatus.STOPPED, str(exc), type(exc).__name__
+            except ConfirmationDenied as exc:
+                status, error, error_type = StepStatus.DENIED, str(exc), type(exc).__name__
+            except ExecutionError as exc:
+                if self.config.dry_run:
+                    # A dry run never acts, so later targets may not be on screen yet.
+                    status, extra["not_found"] = StepStatus.DRY_RUN, str(exc)
+                else:
+                    status, error, error_type = StepStatus.FAILED, str(exc), type(exc).__name__
+
+            final = isinstance(action, Done | Fail) or status not in (
+                StepStatus.OK,
+                StepStatus.DRY_RUN,
+            )
+            t4 = time.perf_counter()
+            if not isinstance(action, Done | Fail) and status == StepStatus.OK:
+                frame = self._settle()
+                timings["settle_s"] = time.perf_counter() - t4
+            else:
+                frame = None
+            if final and status != StepStatus.STOPPED:
+                after = self.desktop.screenshot()
+            step = Step(
+                index=index,
+                action=action,
+                source_text=decision.source_text,
+                status=status,
+                error=error,
+                error_type=error_type,
+                grounding=grounding,
+                points=tuple(points),
+                started_at=started_at,
+                timings=timings,
+                extra=extra,
+            )
+            t5 = time.perf_counter()
+            if self.writer is not None:
+                step = self.writer.append(step, observation.screenshot, after)
+            timings["record_s"] = time.perf_counter() - t5
+            step = replace(step, duration_s=time.perf_counter() - t0)
+            self.steps.append(step)
+            yield StepFinished(step)
+
+            if status == StepStatus.STOPPED:
+                raise StoppedByUser(error or "stopped")
+            if status in (StepStatus.FAILED, StepStatus.DENIED):
+                return "failed", f"step {index} ({action.to_code()}): {error}"
+            if isinstance(action, Done):
+                return "done", action.reason or "done"
+            if isinstance(action, Fail):
+                return "failed", action.reason or "the agent gave up"
+        raise MaxStepsReached(f"stopped after the maximum of {self.config.max_steps} steps")

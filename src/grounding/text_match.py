@@ -1,0 +1,112 @@
+"""Match a textual description against OCR words: the text expert's brain.
+
+Words are grouped into visual lines by geometry (Tesseract's own line ids are
+unreliable in sparse mode), then every run of consecutive words in a line is
+compared with the query. Whole-label matches beat partial ones, so "Save"
+prefers a button reading "Save" over a title reading "Save As".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from .ocr import OcrWord
+from .types import Box
+
+ROLE_WORDS = frozenset(
+    {
+        "button", "menu", "item", "tab", "link", "field", "box", "icon", "label",
+        "checkbox", "entry", "input", "option", "textbox", "dropdown", "toggle",
+    }
+)  # fmt: skip
+_QUOTED = re.compile(r"[\"'“‘«]([^\"'”’»]+)[\"'”’»]")
+_EDGE_PUNCT = ":;,.…!?()[]{}<>|*\"'“”‘’"
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = " ".join(text.split())
+    return text.strip(_EDGE_PUNCT + " ")
+
+
+def text_query(description: str) -> str:
+    """The words a description expects to see written on screen.
+
+    A quoted part wins ('the "Save" button' -> Save); otherwise a leading
+    "the" and trailing role words are dropped ("Save button" -> Save).
+    """
+    quoted = _QUOTED.search(description)
+    if quoted:
+        return quoted.group(1).strip()
+    words = description.split()
+    if words and words[0].casefold() in {"the", "a", "an"}:
+        words = words[1:]
+    while len(words) > 1 and words[-1].casefold() in ROLE_WORDS:
+        words = words[:-1]
+    return " ".join(words)
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatch:
+    text: str
+    box: Box
+    score: float
+    is_label: bool  # ends with ':' - a caption for the field beside it
+    whole_line: bool
+
+
+def visual_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
+    """Cluster words into lines: vertically overlapping and horizontally close."""
+    lines: list[list[OcrWord]] = []
+    for word in sorted(words, key=lambda w: (w.box.left, w.box.top)):
+        placed = False
+        for line in lines:
+            last = line[-1]
+            overlap = min(last.box.bottom, word.box.bottom) - max(last.box.top, word.box.top)
+            height = max(min(last.box.height, word.box.height), 1)
+            gap = word.box.left - last.box.right
+            if overlap >= 0.5 * height and -height <= gap <= 1.6 * height:
+                line.append(word)
+                placed = True
+                break
+        if not placed:
+            lines.append([word])
+    return sorted(lines, key=lambda ws: (ws[0].box.top, ws[0].box.left))
+
+
+def _union(words: list[OcrWord]) -> Box:
+    box = words[0].box
+    for w in words[1:]:
+        box = box.union(w.box)
+    return box
+
+
+def match_text(words: list[OcrWord], query: str, *, threshold: float = 0.75) -> list[TextMatch]:
+    """All runs of words resembling `query`, best first."""
+    target = normalize(query)
+    if not target:
+        return []
+    n = len(target.split())
+    matches: list[TextMatch] = []
+    for line in visual_lines(words):
+        for size in range(max(1, n - 1), min(len(line), n + 1) + 1):
+            for start in range(len(line) - size + 1):
+                run = line[start : start + size]
+                raw = " ".join(w.text for w in run)
+                seen = normalize(raw)
+                if not seen:
+                    continue
+                ratio = 1.0 if seen == target else SequenceMatcher(None, seen, target).ratio()
+                if ratio < threshold:
+                    continue
+                confidence = sum(w.confidence for w in run) / len(run)
+                whole = size == len(line)
+                score = ratio * (0.9 + 0.1 * confidence) + (0.05 if whole else 0.0)
+                matches.append(
+                    TextMatch(raw, _union(run), min(score, 1.0), raw.rstrip().endswith(":"), whole)
+                )
+    matches.sort(key=lambda m: (-m.score, m.box.top, m.box.left))
+    return matches

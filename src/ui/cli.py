@@ -1,0 +1,104 @@
+"""`desktop-agent`: the command line.
+
+desktop-agent run "INSTRUCTION" [--virtual | --display :N] [--dry-run] [--max-steps N] [--out DIR]
+desktop-agent demo [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop_agent.errors import AgentError
+from desktop_agent.killswitch import DEFAULT_KILL_HOTKEY
+from desktop_agent.redaction import install_log_redaction
+from desktop_agent.safety import CONFIRM_MODES
+from grounding.errors import GroundingError
+
+from .console import print_event, terminal_confirm
+from .demo import run_demo
+from .session import RunOptions, default_output_dir, run_instruction
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desktop-agent",
+        description="Operate a desktop with the real mouse and keyboard.",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser(
+        "run",
+        help="carry out an instruction",
+        description=(
+            "Carry out an instruction. With no model configured it runs in local mode: "
+            "direct commands such as \"click Save; type 'hello' into Name; press ctrl+s\" "
+            'or calls of the action language such as click("Save").'
+        ),
+    )
+    run.add_argument("instruction")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--virtual", action="store_true", help="run on a new virtual display")
+    where.add_argument("--display", metavar=":N", help="X display to operate (default $DISPLAY)")
+    run.add_argument("--monitor", type=int, default=1, help="monitor to capture; 0 = all")
+    run.add_argument("--dry-run", action="store_true", help="record actions, do not act")
+    run.add_argument("--max-steps", type=int, default=30, metavar="N")
+    run.add_argument("--out", type=Path, metavar="DIR", help=f"default {default_output_dir()}")
+    run.add_argument(
+        "--confirm",
+        choices=CONFIRM_MODES,
+        default="ask",
+        help="risky actions: ask on the terminal (default), allow, or deny",
+    )
+    run.add_argument("--yes", action="store_true", help="same as --confirm allow")
+    run.add_argument("--kill-hotkey", default=DEFAULT_KILL_HOTKEY, help="stops the run at once")
+
+    demo = sub.add_parser(
+        "demo",
+        help="run the built-in demo (no screen, no model needed)",
+        description="Start a virtual display and a real text editor, and save a file "
+        "through the editor's own UI.",
+    )
+    demo.add_argument("--out", type=Path, metavar="DIR", help=f"default {default_output_dir()}")
+    return parser
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+    install_log_redaction()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        if args.command == "demo":
+            return run_demo(out=args.out, on_event=print_event, say=print)
+        options = RunOptions(
+            display=args.display,
+            virtual=args.virtual,
+            dry_run=args.dry_run,
+            max_steps=args.max_steps,
+            out=args.out,
+            confirm_mode="allow" if args.yes else args.confirm,
+            kill_hotkey=args.kill_hotkey,
+            monitor=args.monitor,
+        )
+        final = run_instruction(
+            args.instruction, options, on_event=print_event, confirm=terminal_confirm()
+        )
+        return 0 if final.status == "done" else 1
+    except (AgentError, GroundingError) as exc:
+        print(f"desktop-agent: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
