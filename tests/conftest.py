@@ -105,6 +105,19 @@ class X11Tools:
 
     wait_until = staticmethod(wait_until)
 
+    def wait_still(self, desktop: LocalDesktop, timeout: float = 10) -> None:
+        """Wait until two screenshots a moment apart are the same (the apps are idle)."""
+        previous = desktop.screenshot().tobytes()
+        deadline = time.monotonic() + timeout
+        while True:
+            time.sleep(0.25)
+            current = desktop.screenshot().tobytes()
+            if current == previous:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError("the screen kept changing")
+            previous = current
+
 
 @pytest.fixture
 def x11(virtual_display: VirtualDisplay) -> X11Tools:
@@ -138,13 +151,26 @@ class AppWindow:
         return previous or ""
 
 
+GTK_SETTINGS = """[Settings]
+gtk-cursor-blink = false
+gtk-enable-animations = false
+"""
+
+
 def app_env(root: Path) -> dict[str, str]:
-    """Fresh config/state dirs and in-memory GSettings: no restored sessions or dialogs."""
+    """Fresh config/state dirs and in-memory GSettings: no restored sessions or dialogs.
+
+    GTK's caret blink and animations are off, so a screen that stopped
+    changing means the app is idle (see `X11Tools.wait_still`).
+    """
     env = {"GSETTINGS_BACKEND": "memory", "NO_AT_BRIDGE": "1"}
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         path = root / name.lower()
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
+    gtk = root / "xdg_config_home" / "gtk-3.0"
+    gtk.mkdir(parents=True, exist_ok=True)
+    (gtk / "settings.ini").write_text(GTK_SETTINGS, encoding="utf-8")
     return env
 
 

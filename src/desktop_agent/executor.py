@@ -54,6 +54,7 @@ class Outcome:
 class ExecutorConfig:
     find_timeout_s: float = 5.0
     find_interval_s: float = 0.25
+    partial_patience_s: float = 1.5
     open_app_timeout_s: float = 15.0
     # Where a field sits relative to its "Name:" label: just right of it.
     label_field_offset_px: int = 24
@@ -101,7 +102,12 @@ class ActionExecutor:
         image = screenshot
         while True:
             self._check_stop()
-            result = self.grounder.locate(image, target)
+            # A partial match ("Save" in "Save As") is taken only after the
+            # screen had time to show a whole one.
+            patient = time.monotonic() - started < self.config.partial_patience_s
+            result = self.grounder.locate(image, target, whole_only=patient)
+            if result is None and patient and time.monotonic() >= deadline:
+                result = self.grounder.locate(image, target)
             if result is not None:
                 break
             if time.monotonic() >= deadline:
@@ -180,6 +186,22 @@ class ActionExecutor:
         if not changed:
             logger.warning("no new window appeared %.0fs after starting %r",
                            self.config.open_app_timeout_s, command)  # fmt: skip
+            return
+        # A window has focus before its widgets take keys: wait until it stops
+        # drawing, or the first typed characters are lost.
+        self._wait_until_still(self.config.open_app_timeout_s)
+
+    def _wait_until_still(self, timeout_s: float, quiet_s: float = 0.5) -> None:
+        deadline = time.monotonic() + timeout_s
+        last = self.desktop.screenshot()
+        still_since = time.monotonic()
+        while time.monotonic() < deadline:
+            self._sleep(0.1)
+            frame = self.desktop.screenshot()
+            if frame.size != last.size or frame.tobytes() != last.tobytes():
+                last, still_since = frame, time.monotonic()
+            elif time.monotonic() - still_since >= quiet_s:
+                return
 
     def _wait_until(self, condition: Callable[[], bool], timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s

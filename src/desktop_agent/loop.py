@@ -101,7 +101,7 @@ class Agent:
         status, reason = "error", ""
         try:
             risk = self.policy.instruction_risk(instruction)
-            if risk:
+            if risk and not self.config.dry_run:
                 self.policy.approve(risk, f"instruction {instruction!r}", self.confirm)
             status, reason = yield from self._steps(None)
         except StoppedByUser as exc:
@@ -142,9 +142,13 @@ class Agent:
                 extra["active_window"] = observation.active_window
             t2 = time.perf_counter()
             try:
-                risk = self.policy.check(
-                    action, active_window=observation.active_window, confirm=self.confirm
-                )
+                if self.config.dry_run:
+                    # Nothing will be executed: note the risk, ask no one.
+                    risk = self.policy.action_risk(action, active_window=observation.active_window)
+                else:
+                    risk = self.policy.check(
+                        action, active_window=observation.active_window, confirm=self.confirm
+                    )
                 if risk:
                     extra["risk"] = risk
                 timings["policy_s"] = time.perf_counter() - t2

@@ -9,13 +9,15 @@ a dialog), "allow" goes ahead, "deny" refuses every risky action.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from .actions import Action, Click, DoubleClick, Hotkey, OpenApp, TypeText
-from .errors import ConfirmationDenied
+from .errors import ConfirmationDenied, ParseError
+from .keys import order_keys, parse_key_combo
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,19 @@ class SafetyConfig:
     extra_hotkeys: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
 
 
+def canonical_combo(keys: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Keys as the parser writes them ("Control", "Del" -> ctrl, delete; modifiers first).
+
+    Actions built without the parser (from JSON, a demo, a model's tool call)
+    may spell keys any way the desktop accepts; the risk check must not miss them.
+    """
+    try:
+        parts = [key for part in keys for key in parse_key_combo(part)]
+    except ParseError:
+        return tuple(k.strip().lower() for k in keys)
+    return order_keys(parts)
+
+
 def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"\b({alternatives})\b", re.IGNORECASE)
@@ -70,6 +85,10 @@ class SafetyPolicy:
         self.config = config or SafetyConfig()
         self._risky_words = _word_pattern(self.config.risky_words)
         self._terminal = _word_pattern(self.config.terminal_words)
+        self._risky_hotkeys = frozenset(
+            canonical_combo(combo)
+            for combo in (*self.config.risky_hotkeys, *self.config.extra_hotkeys)
+        )
 
     def instruction_risk(self, instruction: str) -> str | None:
         """Why the whole instruction is risky (it asks to send, delete, buy ...)."""
@@ -82,8 +101,8 @@ class SafetyPolicy:
         """Why this action is risky, or None."""
         cfg = self.config
         if isinstance(action, Hotkey):
-            keys = tuple(action.keys)
-            if keys in cfg.risky_hotkeys or keys in cfg.extra_hotkeys:
+            keys = canonical_combo(action.keys)
+            if keys in self._risky_hotkeys:
                 return f"the key combination {'+'.join(keys)} can close windows or delete data"
         if isinstance(action, Click | DoubleClick) and isinstance(action.target, str):
             found = self._risky_words.search(action.target)
@@ -92,7 +111,8 @@ class SafetyPolicy:
         if isinstance(action, TypeText) and active_window and self._terminal.search(active_window):
             return f"typing into a terminal ({active_window!r}) can run commands"
         if isinstance(action, OpenApp):
-            program = action.app.split()[0] if action.app.split() else ""
+            # "/usr/bin/sudo ..." is sudo too.
+            program = os.path.basename(action.app.split()[0]) if action.app.split() else ""
             if program in cfg.risky_apps:
                 return f"starting {program!r} can change the system"
         return None

@@ -70,9 +70,18 @@ class Grounder:
     def candidates(self, image: Image.Image, description: str) -> list[TextMatch]:
         return match_text(self.words(image), text_query(description))
 
-    def locate(self, image: Image.Image, description: str) -> GroundingResult | None:
-        """The best confident match for `description`, or None."""
+    def locate(
+        self, image: Image.Image, description: str, *, whole_only: bool = False
+    ) -> GroundingResult | None:
+        """The best confident match for `description`, or None.
+
+        `whole_only` accepts only text that is a whole label ("Save"), not part
+        of a longer one ("Save As"); a caller waiting for a dialog uses it
+        first, so a title is not clicked while the button is still appearing.
+        """
         matches = self.candidates(image, description)
+        if whole_only:
+            matches = [m for m in matches if m.whole_line]
         if not matches or matches[0].score < self.min_confidence:
             logger.info("no confident match for %r (best %s)", description, _best(matches))
             return None

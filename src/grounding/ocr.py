@@ -9,7 +9,9 @@ Tesseract reads them; languages are configurable ("eng+chi_sim").
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
@@ -42,9 +44,11 @@ class OcrWord:
 class OcrConfig:
     lang: str = "eng"
     psm: int = 11
-    # Upscale small screenshots: Tesseract reads UI fonts (~9-11 px) better
-    # when glyphs are taller than ~20 px.
-    scale: float = 1.0
+    # Each pass reads the image at one scale; words are merged. Tesseract
+    # misreads UI fonts (~9-11 px) at 1x ("File" -> "Fi") and reads them well
+    # at 2x, but at 2x it can lose a label that touches a field's border, which
+    # 1x keeps. The passes run in parallel (separate tesseract processes).
+    scales: tuple[float, ...] = (2.0, 1.0)
     min_confidence: float = 0.0
 
 
@@ -62,12 +66,43 @@ class TesseractOcr:
         if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
             raise ExpertUnavailable(INSTALL_HINT)
         self._pytesseract = pytesseract
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        self._check_languages()
+
+    def _check_languages(self) -> None:
+        # A missing language pack would otherwise fail on the first read with
+        # Tesseract's raw "Failed loading language" error.
+        wanted = [lang for lang in self.config.lang.split("+") if lang]
+        try:
+            installed = set(self._pytesseract.get_languages(config=""))
+        except (OSError, RuntimeError) as exc:  # not found / failed to run
+            raise ExpertUnavailable(f"{INSTALL_HINT} (running tesseract failed: {exc})") from exc
+        missing = [lang for lang in wanted if lang not in installed]
+        if missing:
+            packages = " ".join(f"tesseract-ocr-{m.replace('_', '-').lower()}" for m in missing)
+            raise ExpertUnavailable(
+                f"Tesseract has no language data for {', '.join(missing)} "
+                f"(installed: {', '.join(sorted(installed)) or 'none'}): "
+                f"on Debian/Ubuntu run `apt-get install {packages}`, or choose another language"
+            )
 
     def read_words(self, image: Image.Image) -> list[OcrWord]:
-        cfg = self.config
         gray = ImageOps.grayscale(image)
-        if cfg.scale != 1.0:
-            size = (round(gray.width * cfg.scale), round(gray.height * cfg.scale))
+        scales = self.config.scales or (1.0,)
+        if len(scales) == 1:
+            passes = [self._read_pass(gray, scales[0], 0)]
+        else:
+            with ThreadPoolExecutor(max_workers=len(scales)) as pool:
+                passes = list(pool.map(self._read_pass, [gray] * len(scales), scales,
+                                       range(len(scales))))  # fmt: skip
+        words = merge_passes(passes)
+        logger.debug("tesseract read %d words from a %dx%d image", len(words), *image.size)
+        return words
+
+    def _read_pass(self, gray: Image.Image, scale: float, index: int) -> list[OcrWord]:
+        cfg = self.config
+        if scale != 1.0:
+            size = (round(gray.width * scale), round(gray.height * scale))
             gray = gray.resize(size, Image.Resampling.LANCZOS)
         data = self._pytesseract.image_to_data(
             gray,
@@ -76,7 +111,6 @@ class TesseractOcr:
             output_type=self._pytesseract.Output.DICT,
         )
         words: list[OcrWord] = []
-        inv = 1.0 / cfg.scale
         for i, text in enumerate(data["text"]):
             text = text.strip()
             conf = float(data["conf"][i])
@@ -84,11 +118,10 @@ class TesseractOcr:
                 continue
             left, top = data["left"][i], data["top"][i]
             box = Box(left, top, left + data["width"][i], top + data["height"][i])
-            if cfg.scale != 1.0:
-                box = box.scaled(inv)
-            line = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            if scale != 1.0:
+                box = box.scaled(1.0 / scale)
+            line = (index, data["block_num"][i], data["par_num"][i] * 1000 + data["line_num"][i])
             words.append(OcrWord(text, box, max(conf, 0.0) / 100.0, line))
-        logger.debug("tesseract read %d words from a %dx%d image", len(words), *image.size)
         return words
 
     def read(self, image: Image.Image) -> list[Element]:
@@ -102,3 +135,15 @@ def group_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
         lines.setdefault(word.line, []).append(word)
     ordered = [sorted(ws, key=lambda w: w.box.left) for ws in lines.values()]
     return sorted(ordered, key=lambda ws: (ws[0].box.top, ws[0].box.left))
+
+
+def merge_passes(passes: list[list[OcrWord]]) -> list[OcrWord]:
+    """Words of the first pass, plus words of later passes found nowhere earlier."""
+    merged: list[OcrWord] = []
+    for words in passes:
+        earlier = list(merged)
+        for word in words:
+            if not any(word.box.intersection_area(w.box) > 0.3 * min(word.box.area, w.box.area)
+                       for w in earlier):  # fmt: skip
+                merged.append(word)
+    return merged

@@ -22,12 +22,18 @@ ROLE_WORDS = frozenset(
         "checkbox", "entry", "input", "option", "textbox", "dropdown", "toggle",
     }
 )  # fmt: skip
-_QUOTED = re.compile(r"[\"'“‘«]([^\"'”’»]+)[\"'”’»]")
+# Each opening quote needs its own closing one; a straight or curly single
+# quote inside a word is an apostrophe ("Don't"), not a quote.
+_QUOTED = re.compile(
+    r"\"([^\"]+)\"|“([^”]+)”|«([^»]+)»"  # double quotes and guillemets
+    r"|(?<!\w)‘(.+?)’(?!\w)|(?<!\w)'(.+?)'(?!\w)"  # single quotes, not apostrophes
+)
 _EDGE_PUNCT = ":;,.…!?()[]{}<>|*\"'“”‘’"
 
 
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("’", "'").replace("‘", "'")  # OCR reads curly apostrophes as straight
     text = " ".join(text.split())
     return text.strip(_EDGE_PUNCT + " ")
 
@@ -40,7 +46,7 @@ def text_query(description: str) -> str:
     """
     quoted = _QUOTED.search(description)
     if quoted:
-        return quoted.group(1).strip()
+        return next(g for g in quoted.groups() if g is not None).strip()
     words = description.split()
     if words and words[0].casefold() in {"the", "a", "an"}:
         words = words[1:]
@@ -68,13 +74,20 @@ def visual_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
             overlap = min(last.box.bottom, word.box.bottom) - max(last.box.top, word.box.top)
             height = max(min(last.box.height, word.box.height), 1)
             gap = word.box.left - last.box.right
-            if overlap >= 0.5 * height and -height <= gap <= 1.6 * height:
+            # Word boxes can be as short as a lowercase x-height, so the allowed
+            # gap uses the taller word and a floor of a typical UI glyph.
+            spacing = 1.6 * max(last.box.height, word.box.height, 8)
+            if overlap >= 0.5 * height and -height <= gap <= spacing:
                 line.append(word)
                 placed = True
                 break
         if not placed:
             lines.append([word])
     return sorted(lines, key=lambda ws: (ws[0].box.top, ws[0].box.left))
+
+
+def _has_alnum(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
 
 
 def _union(words: list[OcrWord]) -> Box:
@@ -90,8 +103,12 @@ def match_text(words: list[OcrWord], query: str, *, threshold: float = 0.75) -> 
     if not target:
         return []
     n = len(target.split())
-    matches: list[TextMatch] = []
+    scored: list[tuple[float, TextMatch]] = []
+    keep_symbols = not _has_alnum(target)
     for line in visual_lines(words):
+        if not keep_symbols:
+            # Icons read as "©" or "=)" and field borders read as "[" are not words.
+            line = [w for w in line if _has_alnum(w.text)]
         for size in range(max(1, n - 1), min(len(line), n + 1) + 1):
             for start in range(len(line) - size + 1):
                 run = line[start : start + size]
@@ -105,8 +122,15 @@ def match_text(words: list[OcrWord], query: str, *, threshold: float = 0.75) -> 
                 confidence = sum(w.confidence for w in run) / len(run)
                 whole = size == len(line)
                 score = ratio * (0.9 + 0.1 * confidence) + (0.05 if whole else 0.0)
-                matches.append(
-                    TextMatch(raw, _union(run), min(score, 1.0), raw.rstrip().endswith(":"), whole)
+                if not whole:
+                    # "Save" inside the title "Save As" is weaker evidence than a
+                    # button that reads "Save" and nothing else.
+                    score -= 0.1
+                match = TextMatch(
+                    raw, _union(run), min(score, 1.0), raw.rstrip().endswith(":"), whole
                 )
-    matches.sort(key=lambda m: (-m.score, m.box.top, m.box.left))
-    return matches
+                scored.append((score, match))
+    # Rank by the uncapped score: capping at 1.0 first would tie a confident
+    # partial match ("Save" in a "Save As" title) with a whole label "Save".
+    scored.sort(key=lambda sm: (-sm[0], sm[1].box.top, sm[1].box.left))
+    return [m for _, m in scored]

@@ -108,6 +108,10 @@ def _save_as(desktop: LocalDesktop, x11: X11Tools, window: AppWindow, path: Path
     )
     desktop.hotkey(["ctrl", "a"])
     desktop.type_text(str(path))
+
+    # Typing a path pops up GTK's completion list, which eats an Enter, and
+    # the Save button stays insensitive until the folder was read: let it settle.
+    x11.wait_still(desktop)
     desktop.hotkey(["enter"])
     x11.wait_until(path.exists, what=f"{path} to be written")
 

@@ -1,0 +1,131 @@
+"""The executor grounds text targets on a real OCR pass and acts only where it found them."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from desktop_agent.actions import Click, Drag, Hotkey, Point, RightClick, Scroll, TypeText, Wait
+from desktop_agent.desktop.dry_run import DryRunDesktop
+from desktop_agent.desktop.image import ImageDesktop
+from desktop_agent.errors import ExecutionError, GroundingFailed, StoppedByUser
+from desktop_agent.executor import ActionExecutor, ExecutorConfig
+from drawn_screens import save_dialog
+from grounding import Grounder
+
+
+@pytest.fixture(scope="module")
+def grounder() -> Grounder:
+    return Grounder.default()
+
+
+@pytest.fixture
+def screen():
+    return save_dialog()
+
+
+def make(screen, grounder, **config):
+    desktop = DryRunDesktop(ImageDesktop(screen.image))
+    cfg = ExecutorConfig(find_timeout_s=0.0, **config)
+    return desktop, ActionExecutor(desktop, grounder, config=cfg)
+
+
+def test_click_by_text_lands_inside_the_button(screen, grounder):
+    desktop, executor = make(screen, grounder)
+    outcome = executor.execute(Click("Save"), screen.image)
+    (name, (x, y), kwargs) = desktop.calls[0]
+    assert name == "click"
+    assert screen.inside("Save", (x, y))
+    assert kwargs == {"button": "left", "clicks": 1}
+    assert outcome.grounding["target"].expert == "tesseract"
+    assert outcome.points == [(x, y)]
+
+
+def test_right_click_uses_the_right_button(screen, grounder):
+    desktop, executor = make(screen, grounder)
+    executor.execute(RightClick("Cancel"), screen.image)
+    _name, (x, y), kwargs = desktop.calls[0]
+    assert screen.inside("Cancel", (x, y))
+    assert kwargs["button"] == "right"
+
+
+def test_type_into_a_labelled_field_clicks_the_field_not_the_label(screen, grounder):
+    desktop, executor = make(screen, grounder)
+    executor.execute(TypeText("report.txt", into="Name"), screen.image)
+    names = [c[0] for c in desktop.calls]
+    assert names == ["click", "hotkey", "type_text"]
+    _, (x, y), _ = desktop.calls[0]
+    assert screen.inside("field", (x, y))
+    assert not screen.inside("Name:", (x, y))
+    assert desktop.calls[1][1] == (("ctrl", "a"),)
+    assert desktop.calls[2][1] == ("report.txt",)
+
+
+def test_type_with_enter_presses_enter_after_the_text(screen, grounder):
+    desktop, executor = make(screen, grounder)
+    executor.execute(TypeText("hello", enter=True), screen.image)
+    assert [c[0] for c in desktop.calls] == ["type_text", "hotkey"]
+    assert desktop.calls[1][1] == (("enter",),)
+
+
+def test_missing_target_fails_with_what_was_seen_and_never_clicks(screen, grounder):
+    desktop, executor = make(screen, grounder)
+    with pytest.raises(GroundingFailed) as info:
+        executor.execute(Click("Preferences"), screen.image)
+    message = str(info.value)
+    assert "Preferences" in message
+    assert "Cancel" in message  # what was on screen instead
+    assert desktop.calls == []
+
+
+def test_missing_target_is_retried_on_fresh_screenshots_until_the_timeout(screen, grounder):
+    frames = []
+
+    class Counting(ImageDesktop):
+        def screenshot(self):
+            frames.append(1)
+            return super().screenshot()
+
+    desktop = DryRunDesktop(Counting(screen.image))
+    config = ExecutorConfig(find_timeout_s=0.6, find_interval_s=0.1)
+    executor = ActionExecutor(desktop, grounder, config=config)
+    with pytest.raises(GroundingFailed):
+        executor.execute(Click("Preferences"), screen.image)
+    assert len(frames) >= 2
+
+
+def test_points_are_used_as_given_and_checked_against_the_screen(screen, grounder):
+    desktop, executor = make(screen, grounder)
+    executor.execute(Click(Point(10, 20)), screen.image)
+    executor.execute(Drag(Point(1, 2), Point(30, 40)), screen.image)
+    executor.execute(Scroll("down", 2, at=Point(5, 6)), screen.image)
+    assert desktop.calls == [
+        ("click", (10, 20), {"button": "left", "clicks": 1}),
+        ("drag", (1, 2, 30, 40), {}),
+        ("scroll", ("down", 2, 5, 6), {}),
+    ]
+    with pytest.raises(ExecutionError, match="outside"):
+        executor.execute(Click(Point(5000, 20)), screen.image)
+
+
+def test_no_grounder_means_text_targets_fail_clearly(screen):
+    desktop = DryRunDesktop(ImageDesktop(screen.image))
+    executor = ActionExecutor(desktop, None)
+    with pytest.raises(GroundingFailed, match="no grounder"):
+        executor.execute(Click("Save"), screen.image)
+    executor.execute(Hotkey(("ctrl", "s")), screen.image)
+    assert desktop.calls == [("hotkey", (("ctrl", "s"),), {})]
+
+
+def test_a_set_stop_event_stops_before_acting_and_interrupts_waits(screen, grounder):
+    stop = threading.Event()
+    desktop = DryRunDesktop(ImageDesktop(screen.image))
+    executor = ActionExecutor(desktop, grounder, stop_event=stop)
+    timer = threading.Timer(0.2, stop.set)
+    timer.start()
+    with pytest.raises(StoppedByUser):
+        executor.execute(Wait(30), screen.image)  # would take 30 s if not interrupted
+    with pytest.raises(StoppedByUser):
+        executor.execute(Click("Save"), screen.image)
+    assert desktop.calls == []
