@@ -39,8 +39,9 @@ DEFAULT_RISKY_HOTKEYS: frozenset[tuple[str, ...]] = frozenset(
     }
 )
 DEFAULT_RISKY_WORDS: tuple[str, ...] = (
-    "send", "delete", "remove", "erase", "wipe", "format", "uninstall", "buy",
-    "purchase", "pay", "order", "checkout", "transfer", "submit", "publish",
+    "send", "delete", "remove", "erase", "wipe", "format disk", "format drive",
+    "uninstall", "buy", "purchase", "pay", "place order", "checkout", "transfer", "submit",
+    "publish",
     "post", "shutdown", "shut down", "reboot", "restart", "log out", "sign out",
 )  # fmt: skip
 DEFAULT_TERMINALS: tuple[str, ...] = (

@@ -59,6 +59,8 @@ class Grounder:
         """Every element found: one text element per visual line."""
         elements = []
         for line in visual_lines(self.words(image)):
+            # Borders and icons misread as "|" or "=)" are not text anyone can name.
+            line = [w for w in line if any(ch.isalnum() for ch in w.text)] or line
             box = line[0].box
             for w in line[1:]:
                 box = box.union(w.box)

@@ -256,3 +256,13 @@ def test_check_refused_raises() -> None:
         )
     with pytest.raises(ConfirmationDenied, match="'deny'"):
         policy("deny").check(OpenApp("sudo reboot"), confirm=Recorder(True))
+
+
+@pytest.mark.parametrize("label", ["Format", "Sort Order", "Order by date", "Formatting"])
+def test_everyday_menus_named_format_or_order_are_not_risky(label: str) -> None:
+    assert SafetyPolicy().action_risk(Click(label)) is None
+
+
+@pytest.mark.parametrize("label", ["Place order", "Format disk"])
+def test_the_risky_phrases_they_came_from_still_are(label: str) -> None:
+    assert SafetyPolicy().action_risk(Click(label)) is not None

@@ -76,9 +76,11 @@ def test_kill_hotkey_stops_a_running_instruction(virtual_display, tmp_path, x11)
     thread = threading.Thread(target=run)
     thread.start()
     x11.wait_until(lambda: any(tmp_path.iterdir()), what="the run to start")
-    time.sleep(0.5)  # let the kill switch's listener attach
-    x11.xdo("key", "ctrl+alt+k")
-    thread.join(timeout=20)
+    # Press until it stops: the listener may still be attaching at the first press.
+    deadline = time.monotonic() + 20
+    while thread.is_alive() and time.monotonic() < deadline:
+        x11.xdo("key", "ctrl+alt+k")
+        thread.join(timeout=0.5)
     assert not thread.is_alive(), "the kill hotkey did not stop the run"
     assert result["rc"] == 1
     assert load_trajectory(only_run(tmp_path)).status == "stopped"
