@@ -317,6 +317,11 @@ def parse_command(command: str) -> Action:
 
 def parse_instruction(text: str) -> list[Action]:
     """Turn a local-mode instruction into actions; raise InstructionError saying what is wrong."""
+    return [action for _, action in parse_instruction_commands(text)]
+
+
+def parse_instruction_commands(text: str) -> list[tuple[str, Action]]:
+    """Like `parse_instruction`, keeping each command's own text beside its action."""
     if not isinstance(text, str) or not text.strip():
         raise InstructionError(
             f"the instruction is empty. Write commands such as:\n{SUPPORTED_FORMS}"
@@ -330,6 +335,6 @@ def parse_instruction(text: str) -> list[Action]:
         raise InstructionError(
             f"the instruction has no commands. Write commands such as:\n{SUPPORTED_FORMS}"
         )
-    actions = [parse_command(c) for c in commands]
-    logger.debug("instruction %r -> %s", text, actions)
-    return actions
+    pairs = [(c, parse_command(c)) for c in commands]
+    logger.debug("instruction %r -> %s", text, [a for _, a in pairs])
+    return pairs

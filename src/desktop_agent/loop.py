@@ -195,6 +195,8 @@ class Agent:
                 timings=timings,
                 extra=extra,
             )
+            # The recorded duration covers everything but the recording itself.
+            step = replace(step, duration_s=time.perf_counter() - t0)
             t5 = time.perf_counter()
             if self.writer is not None:
                 step = self.writer.append(step, observation.screenshot, after)

@@ -23,7 +23,7 @@ from desktop_agent.desktop.local import LocalDesktop
 from desktop_agent.desktop.virtual import VirtualDisplay
 from desktop_agent.events import AgentEvent, RunFinished
 from desktop_agent.executor import ActionExecutor, ExecutorConfig
-from desktop_agent.instructions import parse_instruction
+from desktop_agent.instructions import parse_instruction_commands
 from desktop_agent.killswitch import DEFAULT_KILL_HOTKEY, KillSwitch
 from desktop_agent.loop import Agent, AgentConfig
 from desktop_agent.planner import ScriptedPlanner
@@ -81,7 +81,8 @@ def run_instruction(
     virtual_display: VirtualDisplay | None = None,
 ) -> RunFinished:
     """Run a local-mode instruction end to end; returns the final event."""
-    actions = parse_instruction(instruction)  # InstructionError before touching the screen
+    # An unreadable instruction is an InstructionError before the screen is touched.
+    commands = parse_instruction_commands(instruction)
     with ExitStack() as stack:
         display = options.display
         if virtual_display is None and options.virtual:
@@ -117,7 +118,7 @@ def run_instruction(
         )
         agent = Agent(
             desktop,
-            ScriptedPlanner(actions),
+            ScriptedPlanner([a for _, a in commands], source_texts=[c for c, _ in commands]),
             executor,
             policy=SafetyPolicy(SafetyConfig(mode=options.confirm_mode)),
             confirm=confirm,
