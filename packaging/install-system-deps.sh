@@ -8,6 +8,8 @@ set -euo pipefail
 PACKAGES=(
   # virtual display, window manager, X tools
   xvfb openbox xdotool x11-utils x11-xserver-utils xclip dbus-x11
+  # pyautogui.screenshot on X11 (the capture benchmark compares against it)
+  scrot
   # OCR
   tesseract-ocr tesseract-ocr-eng
   # real apps driven by the demo and the tests

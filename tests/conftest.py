@@ -94,6 +94,15 @@ class X11Tools:
     def xdo(self, *args: str, timeout: float = 15) -> str:
         return xdo(self.display, *args, timeout=timeout)
 
+    def run(self, *argv: str, timeout: float = 15) -> str:
+        """Run any X client on the display; its stdout (fails the test on error)."""
+        result = subprocess.run(
+            argv, env=self.display.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"{' '.join(argv)} failed: {result.stderr.strip()}")
+        return result.stdout
+
     def pointer(self) -> tuple[int, int]:
         return pointer_location(self.display)
 
@@ -101,7 +110,18 @@ class X11Tools:
         return read_clipboard(self.display)
 
     def active_window(self) -> str:
-        return xdo(self.display, "getactivewindow")
+        """The focused window's id, or "" while none is (e.g. as a dialog closes)."""
+        try:
+            return xdo(self.display, "getactivewindow")
+        except AssertionError:
+            return ""
+
+    def active_title(self) -> str:
+        """The focused window's title, or "" while no window is focused."""
+        try:
+            return xdo(self.display, "getactivewindow", "getwindowname")
+        except AssertionError:
+            return ""
 
     wait_until = staticmethod(wait_until)
 
@@ -198,8 +218,9 @@ def launch_app(
             raise AssertionError(f"{command!r} showed no window in {APP_START_TIMEOUT_S}s") from exc
         window_id = out.splitlines()[-1]
         xdo(virtual_display, "windowactivate", "--sync", window_id)
+        tools = X11Tools(virtual_display)
         wait_until(
-            lambda: xdo(virtual_display, "getactivewindow") == window_id,
+            lambda: tools.active_window() == window_id,
             what=f"{command} window to get focus",
         )
         return AppWindow(proc, window_id, virtual_display)

@@ -9,16 +9,18 @@ checks the saved file, the way a person would.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from desktop_agent.desktop.virtual import VirtualDisplay
 from desktop_agent.errors import DisplayError
 from desktop_agent.events import AgentEvent
 
-from .session import RunOptions, run_instruction
+from .session import RunOptions, default_output_dir, run_instruction
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,27 @@ def demo_instruction(path: Path, text: str = DEMO_TEXT) -> str:
         f"open {DEMO_APP}; type {text!r}; press ctrl+s; "
         f"type '{path}' into 'Name'; click 'Save'; done"
     )
+
+
+@contextmanager
+def _fresh_app_profile(root: Path) -> Iterator[None]:
+    """Apps opened by the demo get empty settings: no "restore session?" dialog
+    left by an earlier run can swallow the typed text."""
+    values = {"GSETTINGS_BACKEND": "memory"}
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        path = root / name.lower()
+        path.mkdir(parents=True, exist_ok=True)
+        values[name] = str(path)
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_demo(
@@ -51,8 +74,9 @@ def run_demo(
     if target.exists():
         target.unlink()
     instruction = demo_instruction(target)
+    out = out or default_output_dir()  # before the app profile moves XDG_DATA_HOME
     say("demo: starting a virtual display (Xvfb 1280x800 + openbox) with a real text editor")
-    with VirtualDisplay(width=1280, height=800) as display:
+    with _fresh_app_profile(folder / "profile"), VirtualDisplay(width=1280, height=800) as display:
         say(f"demo: display {display.display}; the task is local mode, no model needed")
         final = run_instruction(
             instruction,

@@ -90,7 +90,7 @@ def test_missing_xvfb_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(DisplayError, match="install-system-deps.sh"):
+    with pytest.raises(DisplayError, match=r"install-system-deps\.sh"):
         VirtualDisplay().start()
 
 

@@ -1,76 +1,24 @@
-"""Key names: our normalized names, their aliases, and pyautogui's names for them."""
+"""pyautogui's names for our keys. Spellings are normalized in one place:
+`desktop_agent.keys`, the same table the action parser uses."""
 
 from __future__ import annotations
 
-from ..errors import ExecutionError
+from desktop_agent import keys as canonical
+from desktop_agent.errors import ExecutionError, ParseError
 
-# Normalized name -> pyautogui key name.
-_PYAUTOGUI: dict[str, str] = {
-    "ctrl": "ctrl",
-    "alt": "alt",
-    "shift": "shift",
-    "super": "win",
-    "enter": "enter",
-    "escape": "esc",
-    "tab": "tab",
-    "backspace": "backspace",
-    "delete": "delete",
-    "insert": "insert",
-    "home": "home",
-    "end": "end",
-    "pageup": "pageup",
-    "pagedown": "pagedown",
-    "up": "up",
-    "down": "down",
-    "left": "left",
-    "right": "right",
-    "space": "space",
-    "capslock": "capslock",
-    "printscreen": "printscreen",
-    "menu": "apps",
-    **{f"f{n}": f"f{n}" for n in range(1, 13)},
-}
+# Normalized name -> pyautogui key name, where the two differ.
+_PYAUTOGUI_RENAMES: dict[str, str] = {"super": "win", "escape": "esc", "menu": "apps"}
 
-_ALIASES: dict[str, str] = {
-    "control": "ctrl",
-    "ctl": "ctrl",
-    "option": "alt",
-    "win": "super",
-    "windows": "super",
-    "meta": "super",
-    "cmd": "super",
-    "command": "super",
-    "return": "enter",
-    "esc": "escape",
-    "del": "delete",
-    "ins": "insert",
-    "pgup": "pageup",
-    "page_up": "pageup",
-    "pgdn": "pagedown",
-    "page_down": "pagedown",
-    "arrowup": "up",
-    "arrowdown": "down",
-    "arrowleft": "left",
-    "arrowright": "right",
-    "spacebar": "space",
-    "bksp": "backspace",
-}
-
-MODIFIERS: frozenset[str] = frozenset({"ctrl", "alt", "shift", "super"})
-KEY_NAMES: tuple[str, ...] = tuple(sorted(_PYAUTOGUI))
+MODIFIERS: frozenset[str] = frozenset(canonical.MODIFIERS)
+KEY_NAMES: tuple[str, ...] = tuple(sorted(canonical.NAMED_KEYS))
 
 
 def normalize_key(name: str) -> str:
-    """Our normalized name for a key ("Control" -> "ctrl", "A" -> "A", " " -> "space")."""
-    if len(name) == 1:
-        return "space" if name == " " else name
-    key = name.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in _PYAUTOGUI:
-        raise ExecutionError(
-            f"unknown key {name!r}; use a single character or one of: {', '.join(KEY_NAMES)}"
-        )
-    return key
+    """Our normalized name for a key ("Control" -> "ctrl", "A" -> "a", " " -> "space")."""
+    try:
+        return canonical.normalize_key(name)
+    except ParseError as exc:
+        raise ExecutionError(f"unknown key {name!r}: {exc}") from exc
 
 
 def to_pyautogui(name: str) -> str:
@@ -79,4 +27,4 @@ def to_pyautogui(name: str) -> str:
     if len(key) == 1:
         # Letters go in lower case: a held shift is its own key in a combination.
         return key.lower() if key.isalpha() else key
-    return _PYAUTOGUI[key]
+    return _PYAUTOGUI_RENAMES.get(key, key)

@@ -18,7 +18,8 @@ import time
 from collections.abc import Mapping
 from types import TracebackType
 
-from ..errors import DisplayError, ExecutionError
+from desktop_agent.errors import DisplayError, ExecutionError
+
 from .x11 import wait_for_window_manager, wait_for_x_server
 
 logger = logging.getLogger(__name__)

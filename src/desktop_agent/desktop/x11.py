@@ -33,7 +33,7 @@ def can_connect(display: str) -> bool:
 
 
 def wait_for_x_server(display: str, timeout_s: float) -> None:
-    from ..errors import DisplayError
+    from desktop_agent.errors import DisplayError
 
     deadline = time.monotonic() + timeout_s
     while not can_connect(display):
@@ -122,7 +122,7 @@ class XTestTyper:
         from Xlib import XK
         from Xlib import display as xdisplay
 
-        from ..errors import DisplayError
+        from desktop_agent.errors import DisplayError
 
         self._conn = xdisplay.Display(display)
         if not self._conn.has_extension("XTEST"):
@@ -166,7 +166,7 @@ class XTestTyper:
                     time.sleep(interval)
 
     def _type_char(self, char: str) -> None:
-        from ..errors import ExecutionError
+        from desktop_agent.errors import ExecutionError
 
         keysym = char_to_keysym(char)
         if keysym in self._lookup:
