@@ -1,8 +1,10 @@
-"""The grounding entry point: a description and a screenshot in, a point out.
+"""The grounding entry point and router: a description and a screenshot in, a point out.
 
-This first version has one expert, OCR text matching (Tesseract); the
-mixture (detector, accessibility tree, VLM, router) grows behind the same
-`locate`/`parse` API.
+Cheapest first: OCR text matching and the element experts (accessibility
+tree, detector) run on every frame, each at most once per frame; their
+candidates are fused (text inside an element's box takes that element), and
+scored with the description's role and position hints. The VLM is called only
+when no local candidate is confident.
 """
 
 from __future__ import annotations
@@ -10,17 +12,30 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image
 
-from .errors import TargetNotFound
+from .errors import GroundingError, TargetNotFound
+from .experts import ElementExpert, VlmExpert
+from .fusion import (
+    Candidate,
+    apply_role,
+    attach_to_elements,
+    from_elements,
+    from_text_matches,
+    merge_duplicates,
+)
 from .ocr import OcrConfig, OcrWord, TesseractOcr
+from .query import Query, parse_query
 from .text_match import TextMatch, match_text, normalize, text_query, visual_lines
 from .types import Element, GroundingResult
 
 logger = logging.getLogger(__name__)
 
 MIN_CONFIDENCE = 0.8
+_NAME_THRESHOLD = 0.75
 
 
 def _fingerprint(image: Image.Image) -> str:
@@ -32,32 +47,75 @@ def _fingerprint(image: Image.Image) -> str:
 class Grounder:
     """Finds described UI elements in screenshots, in image pixels."""
 
-    def __init__(self, ocr: TesseractOcr, *, min_confidence: float = MIN_CONFIDENCE) -> None:
+    def __init__(
+        self,
+        ocr: TesseractOcr,
+        *,
+        experts: Sequence[ElementExpert] = (),
+        vlm: VlmExpert | None = None,
+        min_confidence: float = MIN_CONFIDENCE,
+    ) -> None:
         self.ocr = ocr
+        self.experts = list(experts)
+        self.vlm = vlm
         self.min_confidence = min_confidence
+        self.vlm_calls = 0
         self._lock = threading.Lock()
-        self._cache_key: str | None = None
-        self._cache_words: list[OcrWord] = []
+        self._frame: str | None = None
+        self._words: list[OcrWord] | None = None
+        self._elements: dict[str, list[Element]] = {}
 
     @classmethod
     def default(cls, *, lang: str = "eng") -> Grounder:
         """The local mixture from what is installed (raises ExpertUnavailable with a fix)."""
         return cls(TesseractOcr(OcrConfig(lang=lang)))
 
-    def words(self, image: Image.Image) -> list[OcrWord]:
-        """OCR words of `image`; an identical frame is never read twice in a row."""
+    # -- per-frame expert output, each computed at most once per frame ------
+
+    def _use_frame(self, image: Image.Image) -> None:
         key = _fingerprint(image)
         with self._lock:
-            if key == self._cache_key:
-                return self._cache_words
+            if key != self._frame:
+                self._frame, self._words, self._elements = key, None, {}
+
+    def words(self, image: Image.Image) -> list[OcrWord]:
+        """OCR words of `image`; an identical frame is never read twice in a row."""
+        self._use_frame(image)
+        with self._lock:
+            if self._words is not None:
+                return self._words
         words = self.ocr.read_words(image)
         with self._lock:
-            self._cache_key, self._cache_words = key, words
+            self._words = words
         return words
 
+    def expert_elements(self, image: Image.Image) -> list[Element]:
+        """Every element expert's elements for this frame (experts run in parallel)."""
+        self._use_frame(image)
+        missing = [e for e in self.experts if e.name not in self._elements]
+        if missing:
+            with ThreadPoolExecutor(max_workers=len(missing) + 1) as pool:
+                ocr_job = pool.submit(self.words, image)  # overlaps OCR with the others
+                results = list(pool.map(lambda e: self._safe_parse(e, image), missing))
+                ocr_job.result()
+            with self._lock:
+                for expert, elements in zip(missing, results, strict=True):
+                    self._elements[expert.name] = elements
+        return [el for e in self.experts for el in self._elements.get(e.name, [])]
+
+    @staticmethod
+    def _safe_parse(expert: ElementExpert, image: Image.Image) -> list[Element]:
+        try:
+            return expert.parse(image)
+        except GroundingError as exc:
+            # One expert failing (an app hung on the a11y bus) must not blind the rest.
+            logger.warning("expert %s failed on this frame: %s", expert.name, exc)
+            return []
+
     def parse(self, image: Image.Image) -> list[Element]:
-        """Every element found: one text element per visual line."""
-        elements = []
+        """Every element found: OCR text lines, then each expert's elements."""
+        elements = self.expert_elements(image)
+        lines = []
         for line in visual_lines(self.words(image)):
             # Borders and icons misread as "|" or "=)" are not text anyone can name.
             line = [w for w in line if any(ch.isalnum() for ch in w.text)] or line
@@ -66,11 +124,23 @@ class Grounder:
                 box = box.union(w.box)
             text = " ".join(w.text for w in line)
             score = sum(w.confidence for w in line) / len(line)
-            elements.append(Element(box, "text", text, self.ocr.name, score))
-        return elements
+            lines.append(Element(box, "text", text, self.ocr.name, score))
+        return lines + elements
+
+    # -- locating ------------------------------------------------------------
 
     def candidates(self, image: Image.Image, description: str) -> list[TextMatch]:
+        """OCR text runs resembling the description (the text expert alone)."""
         return match_text(self.words(image), text_query(description))
+
+    def ranked(self, image: Image.Image, query: Query) -> list[Candidate]:
+        """Fused candidates for a query, best first."""
+        elements = self.expert_elements(image)
+        text = from_text_matches(match_text(self.words(image), query.text), self.ocr.name)
+        text = attach_to_elements(text, elements, image.width * image.height)
+        named = from_elements(elements, query, threshold=_NAME_THRESHOLD)
+        fused = apply_role(merge_duplicates(text + named), query.role)
+        return sorted(fused, key=lambda c: (-c.score, c.element.box.top, c.element.box.left))
 
     def locate(
         self, image: Image.Image, description: str, *, whole_only: bool = False
@@ -81,32 +151,77 @@ class Grounder:
         of a longer one ("Save As"); a caller waiting for a dialog uses it
         first, so a title is not clicked while the button is still appearing.
         """
-        matches = self.candidates(image, description)
+        query = parse_query(description)
+        ranked = self.ranked(image, query)
+        confident = [c for c in ranked if c.score >= self.min_confidence]
         if whole_only:
-            matches = [m for m in matches if m.whole_line]
-        if not matches or matches[0].score < self.min_confidence:
-            logger.info("no confident match for %r (best %s)", description, _best(matches))
+            confident = [c for c in confident if c.whole]
+        if confident:
+            best = _pick(confident, query, image.size)
+            return _result(best, ranked, best.evidence[0])
+        if self.vlm is not None and not whole_only:
+            return self._ask_vlm(image, description, ranked)
+        logger.info("no confident match for %r (best %s)", description, _describe(ranked))
+        return None
+
+    def _ask_vlm(
+        self, image: Image.Image, description: str, ranked: list[Candidate]
+    ) -> GroundingResult | None:
+        assert self.vlm is not None
+        self.vlm_calls += 1
+        try:
+            if ranked:
+                marks = [c.element for c in ranked[:20]]
+                return self.vlm.choose(image, description, marks)
+            return self.vlm.point(image, description)
+        except GroundingError as exc:
+            logger.warning("the VLM could not ground %r: %s", description, exc)
             return None
-        best = matches[0]
-        elements = tuple(
-            Element(m.box, "label" if m.is_label else "text", m.text, self.ocr.name, m.score)
-            for m in matches[:5]
-        )
-        return GroundingResult(
-            point=best.box.center,
-            box=best.box,
-            expert=self.ocr.name,
-            confidence=round(best.score, 4),
-            candidates=elements,
-        )
 
     def locate_or_raise(self, image: Image.Image, description: str) -> GroundingResult:
         result = self.locate(image, description)
         if result is None:
             seen = [e.text for e in self.parse(image) if normalize(e.text)]
-            raise TargetNotFound(description, seen)
+            raise TargetNotFound(description, list(dict.fromkeys(seen)))
         return result
 
 
-def _best(matches: list[TextMatch]) -> str:
-    return f"{matches[0].text!r} at {matches[0].score:.2f}" if matches else "none"
+def _pick(confident: list[Candidate], query: Query, size: tuple[int, int]) -> Candidate:
+    """Use ordinal and position words to choose among confident candidates."""
+    best_score = confident[0].score
+    # Only near-equal candidates compete on position: a clearly better match wins.
+    pool = [c for c in confident if c.score >= best_score - 0.06]
+    if query.ordinal is not None and len(pool) > 1:
+        order = sorted(pool, key=lambda c: (c.element.box.top // 10, c.element.box.left))
+        index = query.ordinal - 1 if query.ordinal > 0 else len(order) + query.ordinal
+        return order[min(max(index, 0), len(order) - 1)]
+    if (query.vertical or query.horizontal) and len(pool) > 1:
+        width, height = size
+        tx = {"left": 0, "right": width}.get(query.horizontal or "", width / 2)
+        ty = {"top": 0, "bottom": height}.get(query.vertical or "", height / 2)
+
+        def distance(c: Candidate) -> float:
+            x, y = c.element.box.center
+            dx = (x - tx) if query.horizontal else 0
+            dy = (y - ty) if query.vertical else 0
+            return float(dx * dx + dy * dy)
+
+        return min(pool, key=distance)
+    return confident[0]
+
+
+def _result(best: Candidate, ranked: list[Candidate], expert: str) -> GroundingResult:
+    others = [c for c in ranked if c is not best][:4]
+    return GroundingResult(
+        point=best.element.box.center,
+        box=best.element.box,
+        expert="+".join(best.evidence) if len(best.evidence) > 1 else expert,
+        confidence=round(min(best.score, 1.0), 4),
+        candidates=tuple(c.element for c in [best, *others]),
+    )
+
+
+def _describe(ranked: list[Candidate]) -> str:
+    if not ranked:
+        return "none"
+    return f"{ranked[0].element.text!r} at {ranked[0].score:.2f}"
