@@ -82,7 +82,7 @@ _KEY_ASSIGN = re.compile(
 _AUTH_HEADER = re.compile(r"""(?i)\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)[^\r\n"']+""")
 
 _registered: set[str] = set()
-_registered_lock = threading.Lock()
+_registered_lock = threading.RLock()  # re-entrant: logging can re-enter via __del__
 
 
 def register_secret(value: str) -> None:
@@ -122,8 +122,11 @@ def _literal_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def _current_literals() -> re.Pattern[str] | None:
+    # Read the environment outside the lock: a garbage-collected client can log
+    # from inside this very function (its __del__), re-entering the filter.
+    secrets = _env_secrets()
     with _registered_lock:
-        secrets = _env_secrets() | _registered
+        secrets |= _registered
     return _literal_pattern(tuple(sorted(secrets, key=lambda s: (-len(s), s))))
 
 

@@ -27,8 +27,9 @@ from .fusion import (
     from_text_matches,
     merge_duplicates,
 )
-from .ocr import OcrConfig, OcrWord, TesseractOcr
+from .ocr import OcrWord, TextReader
 from .query import Query, parse_query
+from .registry import build_experts
 from .text_match import TextMatch, match_text, normalize, text_query, visual_lines
 from .types import Element, GroundingResult
 
@@ -49,7 +50,7 @@ class Grounder:
 
     def __init__(
         self,
-        ocr: TesseractOcr,
+        ocr: TextReader,
         *,
         experts: Sequence[ElementExpert] = (),
         vlm: VlmExpert | None = None,
@@ -66,9 +67,17 @@ class Grounder:
         self._elements: dict[str, list[Element]] = {}
 
     @classmethod
-    def default(cls, *, lang: str = "eng") -> Grounder:
-        """The local mixture from what is installed (raises ExpertUnavailable with a fix)."""
-        return cls(TesseractOcr(OcrConfig(lang=lang)))
+    def default(cls, *, lang: str = "eng", experts: Sequence[str] | None = None) -> Grounder:
+        """The mixture from what works here: Tesseract, plus the accessibility tree
+        when an AT-SPI bus answers, plus a VLM when an endpoint is configured.
+
+        `experts` names them instead ("ocr,a11y"); a named expert that cannot
+        run raises ExpertUnavailable saying how to install or enable it.
+        """
+        built = build_experts(experts, lang=lang)
+        for name, why in built.skipped.items():
+            logger.info("grounding without %s: %s", name, why)
+        return cls(built.text, experts=built.elements, vlm=built.vlm)
 
     # -- per-frame expert output, each computed at most once per frame ------
 

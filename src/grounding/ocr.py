@@ -13,6 +13,7 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 from PIL import Image, ImageOps
 
@@ -38,6 +39,14 @@ class OcrWord:
 
     def to_element(self) -> Element:
         return Element(self.box, "text", self.text, "tesseract", self.confidence)
+
+
+class TextReader(Protocol):
+    """An OCR engine that reads words with boxes (Tesseract, RapidOCR)."""
+
+    name: str
+
+    def read_words(self, image: Image.Image) -> list[OcrWord]: ...
 
 
 @dataclass(frozen=True, slots=True)

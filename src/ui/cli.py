@@ -2,6 +2,8 @@
 
 desktop-agent run "INSTRUCTION" [--virtual | --display :N] [--dry-run] [--max-steps N] [--out DIR]
 desktop-agent demo [--out DIR]
+desktop-agent ground IMAGE "description" [--json] [--experts ocr,...]
+desktop-agent parse IMAGE [--overlay OUT.png] [--json]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from grounding.errors import GroundingError
 
 from .console import print_event, terminal_confirm
 from .demo import run_demo
+from .grounding_cli import add_grounding_commands, run_grounding_command
 from .session import RunOptions, default_output_dir, run_instruction
 
 
@@ -64,6 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "through the editor's own UI.",
     )
     demo.add_argument("--out", type=Path, metavar="DIR", help=f"default {default_output_dir()}")
+    add_grounding_commands(sub)
     return parser
 
 
@@ -81,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return run_demo(out=args.out, on_event=print_event, say=print)
+        if args.command in ("ground", "parse"):
+            return run_grounding_command(args)
         options = RunOptions(
             display=args.display,
             virtual=args.virtual,

@@ -1,0 +1,99 @@
+"""Build experts by name; heavy or optional ones are imported only when asked for.
+
+Names: "ocr"/"tesseract" (Tesseract text), "rapidocr" (RapidOCR text, ONNX),
+"a11y"/"atspi" (the accessibility tree), "detector" (the ONNX element
+detector), "vlm" (a model behind an OpenAI-compatible endpoint).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .errors import ExpertUnavailable
+from .experts import ElementExpert, VlmExpert
+from .ocr import OcrConfig, TesseractOcr, TextReader
+
+logger = logging.getLogger(__name__)
+
+TEXT_NAMES = {"ocr": "tesseract", "tesseract": "tesseract", "rapidocr": "rapidocr"}
+ELEMENT_NAMES = {"a11y": "atspi", "atspi": "atspi", "detector": "detector"}
+KNOWN = (*TEXT_NAMES, *ELEMENT_NAMES, "vlm")
+
+
+@dataclass
+class ExpertSet:
+    text: TextReader
+    elements: list[ElementExpert] = field(default_factory=list)
+    vlm: VlmExpert | None = None
+    skipped: dict[str, str] = field(default_factory=dict)  # name -> why
+
+
+def _text_reader(name: str, lang: str) -> TextReader:
+    if name == "rapidocr":
+        from .rapid_ocr import RapidOcr
+
+        return RapidOcr()
+    return TesseractOcr(OcrConfig(lang=lang))
+
+
+def _element_expert(name: str) -> ElementExpert:
+    if name == "atspi":
+        from .a11y.atspi import AtspiExpert
+
+        if not AtspiExpert.available():
+            raise ExpertUnavailable(
+                "accessibility is off: no AT-SPI bus answers (install at-spi2-core and run "
+                "apps in a D-Bus session)"
+            )
+        # Only the focused app: AT-SPI cannot tell which windows are covered.
+        return AtspiExpert(focused_app_only=True)
+    raise ExpertUnavailable(
+        "the UI-element detector has no model yet: it ships with the detector issue; "
+        "until then grounding uses OCR and the accessibility tree"
+    )
+
+
+def _vlm() -> VlmExpert:
+    from .vlm import VlmConfig, VlmGrounder
+
+    config = VlmConfig.from_env()
+    if config is None:
+        raise ExpertUnavailable(
+            "no VLM endpoint configured: set DESKTOP_AGENT_VLM_BASE_URL and "
+            "DESKTOP_AGENT_VLM_MODEL (any OpenAI-compatible server: vLLM, Ollama, LM Studio)"
+        )
+    return VlmGrounder(config)
+
+
+def build_experts(names: Sequence[str] | None, *, lang: str = "eng") -> ExpertSet:
+    """Experts by name. None means: everything that works here, quietly skipping the rest.
+
+    Asking by name for an expert that cannot run raises ExpertUnavailable.
+    """
+    explicit = names is not None
+    wanted = list(names) if names is not None else ["tesseract", "atspi", "vlm"]
+    unknown = [n for n in wanted if n not in KNOWN]
+    if unknown:
+        raise ExpertUnavailable(
+            f"unknown expert(s) {', '.join(unknown)}; known: {', '.join(KNOWN)}"
+        )
+    text_names = [TEXT_NAMES[n] for n in wanted if n in TEXT_NAMES] or ["tesseract"]
+    experts = ExpertSet(text=_text_reader(text_names[0], lang))
+    for name in dict.fromkeys(ELEMENT_NAMES[n] for n in wanted if n in ELEMENT_NAMES):
+        try:
+            experts.elements.append(_element_expert(name))
+        except ExpertUnavailable as exc:
+            if explicit and name != "detector":
+                raise
+            experts.skipped[name] = str(exc)
+            logger.info("expert %s skipped: %s", name, exc)
+    if "vlm" in wanted:
+        try:
+            experts.vlm = _vlm()
+        except ExpertUnavailable as exc:
+            if explicit:
+                raise
+            experts.skipped["vlm"] = str(exc)
+    return experts
