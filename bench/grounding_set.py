@@ -53,16 +53,17 @@ class Scenario:
     name: str
     command: str
     window_class: str
-    keys: tuple[str, ...] = ()  # xdotool key presses after start (open a menu, a page)
+    keys: tuple[str, ...] = ()  # xdotool key presses after start (open a menu)
+    click: str | None = None  # accessible name of something to click first (a page tab)
     qt: bool = False
 
 
 SCENARIOS = (
     Scenario("widget-factory-p1", "gtk3-widget-factory", "gtk3-widget-factory"),
     Scenario("widget-factory-p2", "gtk3-widget-factory", "gtk3-widget-factory",
-             keys=("alt+2",)),
+             click="Page 2"),
     Scenario("widget-factory-p3", "gtk3-widget-factory", "gtk3-widget-factory",
-             keys=("alt+3",)),
+             click="Page 3"),
     Scenario("mousepad", "mousepad", "mousepad"),
     Scenario("mousepad-file-menu", "mousepad", "mousepad", keys=("alt+f",)),
     Scenario("galculator", "galculator", "galculator"),
@@ -99,6 +100,21 @@ def _still(desktop: LocalDesktop, quiet_s: float = 0.6, timeout_s: float = 8.0) 
         elif time.monotonic() - since >= quiet_s:
             break
     return last
+
+
+def _click_by_name(display: VirtualDisplay, desktop: LocalDesktop, name: str) -> None:
+    expert = AtspiExpert(focused_app_only=True)
+    try:
+        targets = [e for e in expert.parse(desktop.screenshot()) if e.text == name]
+    finally:
+        expert.close()
+    if not targets:
+        logger.warning("nothing named %r to click", name)
+        return
+    x, y = targets[0].box.center
+    _xdo(display, "mousemove", str(x), str(y), "click", "1")
+    _xdo(display, "mousemove", "5", str(desktop.screenshot().height // 2))  # no hover glow
+    time.sleep(0.6)
 
 
 def _legible(oracle: TesseractOcr, image: Image.Image, element: Element) -> bool:
@@ -142,6 +158,8 @@ def capture_frame(display: VirtualDisplay, desktop: LocalDesktop, scenario: Scen
         _xdo(display, "windowmove", window, "0", "0")
         _xdo(display, "windowsize", window, "100%", "100%")
         time.sleep(0.8)
+        if scenario.click:
+            _click_by_name(display, desktop, scenario.click)
         for key in scenario.keys:
             _xdo(display, "key", "--clearmodifiers", key)
             time.sleep(0.5)

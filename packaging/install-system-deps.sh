@@ -12,8 +12,10 @@ PACKAGES=(
   scrot
   # OCR
   tesseract-ocr tesseract-ocr-eng
-  # real apps driven by the demo and the tests
-  mousepad
+  # real apps driven by the demo, the tests and the grounding benchmark
+  mousepad gtk-3-examples galculator
+  # themes for the grounding benchmark (HighContrast and its inverse)
+  gnome-themes-extra
   # fonts: Latin and CJK, so typed CJK text renders and OCR sees it
   fonts-dejavu-core fonts-noto-cjk
   # Qt 6 runtime libraries for PySide6 (xcb platform plugin)

@@ -134,3 +134,44 @@ def test_parse_lists_text_lines_and_expert_elements(ocr):
     found = Grounder(ocr, experts=[StaticExpert("icons", [element])]).parse(image)
     assert element in found
     assert any(e.text == "Save" and e.source == "tesseract" for e in found)
+
+
+def _vlm(server):
+    from grounding.vlm import VlmConfig, VlmGrounder
+
+    return VlmGrounder(VlmConfig(base_url=server.base_url, model="replay-model", max_retries=0))
+
+
+def test_text_found_by_ocr_costs_no_vlm_call(ocr):
+    from grounding.replay_server import ReplayServer
+
+    image = draw([("Save", (600, 500, 760, 560))])
+    with ReplayServer([]) as server:
+        grounder = Grounder(ocr, vlm=_vlm(server))
+        assert grounder.locate(image, "Save") is not None
+        assert grounder.vlm_calls == 0
+        assert server.chat_requests == []
+
+
+def test_the_vlm_is_asked_only_when_local_experts_find_nothing(ocr):
+    from grounding.replay_server import ReplayServer, ScriptedResponse
+
+    image = draw([("Save", (600, 500, 760, 560))])
+    with ReplayServer([ScriptedResponse.message("(60, 40)")]) as server:
+        grounder = Grounder(ocr, vlm=_vlm(server))
+        result = grounder.locate(image, "the gear icon")
+        assert result is not None
+        assert result.point == (60, 40)
+        assert result.expert == "vlm"
+        assert grounder.vlm_calls == 1
+        assert len(server.chat_requests) == 1
+
+
+def test_a_bad_vlm_answer_gives_no_point(ocr):
+    from grounding.replay_server import ReplayServer, ScriptedResponse
+
+    image = draw([("Save", (600, 500, 760, 560))])
+    with ReplayServer([ScriptedResponse.message("I cannot see a gear here.")]) as server:
+        grounder = Grounder(ocr, vlm=_vlm(server))
+        assert grounder.locate(image, "the gear icon") is None
+        assert grounder.vlm_calls == 1

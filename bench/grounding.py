@@ -1,0 +1,146 @@
+"""`python -m bench.grounding`: grounding accuracy and speed on real apps, in one run.
+
+Reports accuracy (the point falls inside the target's box) by kind (text /
+icon) for: the full local mixture live (OCR + the accessibility snapshot
+taken with the frame), image only (OCR alone: a VM, a remote desktop, a
+phone), each expert alone, and the Tesseract word-matching baseline (what
+Agent S2's textual grounding does); latency of a cold parse and of a warm
+parse after one region changed at 1920x1080; VLM calls per query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from grounding import Grounder
+from grounding.ocr import OcrWord, TesseractOcr
+from grounding.static import StaticExpert
+
+from ._common import print_table, summarize_ms, write_results
+from .grounding_eval import Frame, evaluate, evaluate_baseline, load_set
+from .grounding_set import DEFAULT_OUT, build
+
+TARGETS = {"live text": 0.95, "live icon": 0.95, "image text": 0.97, "image icon": 0.70}
+
+
+class NoText:
+    """A reader that sees no text: measures the other experts alone."""
+
+    name = "none"
+
+    def read_words(self, image: Image.Image) -> list[OcrWord]:
+        return []
+
+
+def _reader_factory() -> Callable[[], TesseractOcr]:
+    try:
+        from grounding.tiles import TiledReader  # the tile cache, where present
+    except ImportError:
+        return TesseractOcr
+    return lambda: TiledReader(TesseractOcr())  # type: ignore[return-value]
+
+
+def _latency(frames: list[Frame], repeats: int) -> dict[str, dict[str, float | int]]:
+    big = [f for f in frames if f.meta.get("size") == [1920, 1080]][:repeats]
+    make_reader = _reader_factory()
+    cold, warm = [], []
+    for frame in big:
+        image = Image.open(frame.image_path).convert("RGB")
+        grounder = Grounder(make_reader())
+        started = time.perf_counter()
+        grounder.parse(image)
+        cold.append(time.perf_counter() - started)
+        changed = image.copy()
+        draw = ImageDraw.Draw(changed)  # one region changes, as when a field is typed in
+        draw.rectangle((200, 300, 520, 330), fill="white")
+        draw.text((205, 305), f"typed {len(warm)}", fill="black")
+        started = time.perf_counter()
+        grounder.parse(changed)
+        warm.append(time.perf_counter() - started)
+    return {"cold": summarize_ms(cold), "warm": summarize_ms(warm)} if big else {}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=DEFAULT_OUT, help="grounding set folder")
+    parser.add_argument("--latency-frames", type=int, default=12)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    if not (args.set / "index.json").exists():
+        print(f"building the grounding set in {args.set} (a few minutes)", file=sys.stderr)
+        build(args.set)
+    frames = load_set(args.set)
+    ocr = TesseractOcr()
+    conditions: dict[str, Callable[[Frame], Grounder]] = {
+        "live: mixture (OCR + a11y)": lambda f: Grounder(
+            ocr, experts=[StaticExpert("atspi", f.a11y)]
+        ),
+        "image only: mixture (OCR)": lambda f: Grounder(ocr),
+        "a11y alone": lambda f: Grounder(NoText(), experts=[StaticExpert("atspi", f.a11y)]),
+    }
+    rows, results = [], {}
+    for label, make in conditions.items():
+        result = evaluate(frames, make)
+        results[label] = result
+        rows.append(_row(label, result))
+    baseline = evaluate_baseline(frames)
+    results["baseline: Tesseract word match"] = baseline
+    rows.append(_row("baseline: Tesseract word match (Agent S2 textual)", baseline))
+    n_frames = len(frames)
+    sizes = sorted({tuple(f.meta.get("size", ())) for f in frames})
+    print_table(
+        f"Grounding accuracy: {n_frames} frames {sizes}, {rows[0]['queries']} queries",
+        rows,
+        ["condition", "queries", "text", "icon", "all", "VLM calls/query"],
+    )
+    latency = _latency(frames, args.latency_frames)
+    if latency:
+        print_table(
+            "Parse latency at 1920x1080 (2 cores)",
+            [{"parse": k, **v} for k, v in latency.items()],
+            ["parse", "median_ms", "p90_ms", "n"],
+        )
+    live, image = results["live: mixture (OCR + a11y)"], results["image only: mixture (OCR)"]
+    checks = {
+        "live text": live["accuracy"].get("text", 0.0),
+        "live icon": live["accuracy"].get("icon", 0.0),
+        "image text": image["accuracy"].get("text", 0.0),
+        "image icon": image["accuracy"].get("icon", 0.0),
+    }
+    for name, value in checks.items():
+        verdict = "PASS" if value >= TARGETS[name] else "FAIL"
+        print(f"target {name} >= {TARGETS[name]:.2f}: {value:.3f} -> {verdict}")
+    if latency:
+        for name, limit in (("cold", 500.0), ("warm", 80.0)):
+            value = float(latency[name]["median_ms"])
+            print(f"target {name} parse <= {limit:.0f} ms: {value:.0f} ms -> "
+                  f"{'PASS' if value <= limit else 'FAIL'}")  # fmt: skip
+    path = write_results("grounding", {"results": results, "latency": latency,
+                                       "frames": n_frames, "targets": TARGETS})  # fmt: skip
+    print(f"results: {path}")
+    return 0
+
+
+def _row(label: str, result: dict[str, Any]) -> dict[str, object]:
+    acc: dict[str, float] = result["accuracy"]
+    n: dict[str, int] = result["n"]
+    return {
+        "condition": label,
+        "queries": n.get("all", 0),
+        "text": f"{acc.get('text', 0.0):.3f} ({n.get('text', 0)})",
+        "icon": f"{acc.get('icon', 0.0):.3f} ({n.get('icon', 0)})",
+        "all": f"{acc.get('all', 0.0):.3f}",
+        "VLM calls/query": result.get("vlm_calls_per_query", 0.0),
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
