@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .errors import ExpertUnavailable
 from .experts import ElementExpert, VlmExpert
 from .ocr import OcrConfig, TesseractOcr, TextReader
+from .tiles import TiledReader
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,9 @@ def _text_reader(name: str, lang: str) -> TextReader:
         from .rapid_ocr import RapidOcr
 
         return RapidOcr()
-    return TesseractOcr(OcrConfig(lang=lang))
+    # Between agent steps most of the screen stays the same: re-read only the
+    # bands that changed.
+    return TiledReader(TesseractOcr(OcrConfig(lang=lang)))
 
 
 def _element_expert(name: str) -> ElementExpert:
