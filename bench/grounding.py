@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from grounding import Grounder
 from grounding.ocr import OcrWord, TesseractOcr
+from grounding.rapid_ocr import RapidOcr
 from grounding.static import StaticExpert
 
 from ._common import print_table, summarize_ms, write_results
@@ -79,11 +80,16 @@ def main() -> int:
         build(args.set)
     frames = load_set(args.set)
     ocr = TesseractOcr()
+    rapid = RapidOcr()
     conditions: dict[str, Callable[[Frame], Grounder]] = {
         "live: mixture (OCR + a11y)": lambda f: Grounder(
-            ocr, experts=[StaticExpert("atspi", f.a11y)]
+            ocr, experts=[StaticExpert("atspi", f.a11y)], fallback=rapid
         ),
-        "image only: mixture (OCR)": lambda f: Grounder(ocr),
+        "image only: mixture (Tesseract, RapidOCR when unsure)": lambda f: Grounder(
+            ocr, fallback=rapid
+        ),
+        "Tesseract alone": lambda f: Grounder(ocr),
+        "RapidOCR alone": lambda f: Grounder(rapid),
         "a11y alone": lambda f: Grounder(NoText(), experts=[StaticExpert("atspi", f.a11y)]),
     }
     rows, results = [], {}
@@ -108,7 +114,8 @@ def main() -> int:
             [{"parse": k, **v} for k, v in latency.items()],
             ["parse", "median_ms", "p90_ms", "n"],
         )
-    live, image = results["live: mixture (OCR + a11y)"], results["image only: mixture (OCR)"]
+    live = results["live: mixture (OCR + a11y)"]
+    image = results["image only: mixture (Tesseract, RapidOCR when unsure)"]
     checks = {
         "live text": live["accuracy"].get("text", 0.0),
         "live icon": live["accuracy"].get("icon", 0.0),

@@ -54,9 +54,14 @@ class Grounder:
         *,
         experts: Sequence[ElementExpert] = (),
         vlm: VlmExpert | None = None,
+        fallback: TextReader | None = None,
         min_confidence: float = MIN_CONFIDENCE,
     ) -> None:
         self.ocr = ocr
+        # A second, slower OCR asked only when nothing local is confident:
+        # RapidOCR reads lone digits and symbols that Tesseract drops.
+        self.fallback = fallback
+        self._fallback_words: list[OcrWord] | None = None
         self.experts = list(experts)
         self.vlm = vlm
         self.min_confidence = min_confidence
@@ -77,7 +82,7 @@ class Grounder:
         built = build_experts(experts, lang=lang)
         for name, why in built.skipped.items():
             logger.info("grounding without %s: %s", name, why)
-        return cls(built.text, experts=built.elements, vlm=built.vlm)
+        return cls(built.text, experts=built.elements, vlm=built.vlm, fallback=built.fallback)
 
     # -- per-frame expert output, each computed at most once per frame ------
 
@@ -86,6 +91,7 @@ class Grounder:
         with self._lock:
             if key != self._frame:
                 self._frame, self._words, self._elements = key, None, {}
+                self._fallback_words = None
 
     def words(self, image: Image.Image) -> list[OcrWord]:
         """OCR words of `image`; an identical frame is never read twice in a row."""
@@ -151,6 +157,23 @@ class Grounder:
         fused = apply_role(merge_duplicates(text + named), query.role)
         return sorted(fused, key=lambda c: (-c.score, c.element.box.top, c.element.box.left))
 
+    def _with_fallback(
+        self, image: Image.Image, query: Query, ranked: list[Candidate]
+    ) -> list[Candidate]:
+        assert self.fallback is not None
+        with self._lock:
+            words = self._fallback_words
+        if words is None:
+            words = self.fallback.read_words(image)
+            with self._lock:
+                self._fallback_words = words
+        elements = self.expert_elements(image)
+        extra = from_text_matches(match_text(words, query.text), self.fallback.name)
+        extra = attach_to_elements(extra, elements, image.width * image.height)
+        fused = apply_role(merge_duplicates(extra), query.role)
+        return sorted([*ranked, *fused], key=lambda c: (-c.score, c.element.box.top,
+                                                         c.element.box.left))  # fmt: skip
+
     def locate(
         self, image: Image.Image, description: str, *, whole_only: bool = False
     ) -> GroundingResult | None:
@@ -165,6 +188,11 @@ class Grounder:
         confident = [c for c in ranked if c.score >= self.min_confidence]
         if whole_only:
             confident = [c for c in confident if c.whole]
+        if not confident and self.fallback is not None:
+            ranked = self._with_fallback(image, query, ranked)
+            confident = [c for c in ranked if c.score >= self.min_confidence]
+            if whole_only:
+                confident = [c for c in confident if c.whole]
         if confident:
             best = _pick(confident, query, image.size)
             return _result(best, ranked, best.evidence[0])

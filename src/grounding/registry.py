@@ -7,13 +7,17 @@ detector), "vlm" (a model behind an OpenAI-compatible endpoint).
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from PIL import Image
+
 from .errors import ExpertUnavailable
 from .experts import ElementExpert, VlmExpert
-from .ocr import OcrConfig, TesseractOcr, TextReader
+from .ocr import OcrConfig, OcrWord, TesseractOcr, TextReader
 from .tiles import TiledReader
 
 logger = logging.getLogger(__name__)
@@ -28,6 +32,7 @@ class ExpertSet:
     text: TextReader
     elements: list[ElementExpert] = field(default_factory=list)
     vlm: VlmExpert | None = None
+    fallback: TextReader | None = None  # a second OCR, asked only when nothing else is sure
     skipped: dict[str, str] = field(default_factory=dict)  # name -> why
 
 
@@ -39,6 +44,35 @@ def _text_reader(name: str, lang: str) -> TextReader:
     # Between agent steps most of the screen stays the same: re-read only the
     # bands that changed.
     return TiledReader(TesseractOcr(OcrConfig(lang=lang)))
+
+
+class _LazyRapidOcr:
+    """RapidOCR, loaded on first use: most runs never need the second OCR."""
+
+    name = "rapidocr"
+
+    def __init__(self) -> None:
+        self._reader: TextReader | None = None
+        self._lock = threading.Lock()
+
+    def read_words(self, image: Image.Image) -> list[OcrWord]:
+        with self._lock:
+            if self._reader is None:
+                from .rapid_ocr import RapidOcr
+
+                self._reader = RapidOcr()
+        return self._reader.read_words(image)
+
+
+def _fallback_reader(primary: str, explicit: bool) -> TextReader | None:
+    if primary == "rapidocr":
+        return None
+    if importlib.util.find_spec("rapidocr_onnxruntime") is None:
+        if explicit:
+            raise ExpertUnavailable("RapidOCR is not installed: pip install rapidocr-onnxruntime")
+        logger.info("no second OCR: rapidocr-onnxruntime is not installed")
+        return None
+    return _LazyRapidOcr()
 
 
 def _element_expert(name: str) -> ElementExpert:
@@ -84,6 +118,8 @@ def build_experts(names: Sequence[str] | None, *, lang: str = "eng") -> ExpertSe
         )
     text_names = [TEXT_NAMES[n] for n in wanted if n in TEXT_NAMES] or ["tesseract"]
     experts = ExpertSet(text=_text_reader(text_names[0], lang))
+    if not explicit or (len(text_names) > 1 and text_names[1] == "rapidocr"):
+        experts.fallback = _fallback_reader(text_names[0], explicit)
     for name in dict.fromkeys(ELEMENT_NAMES[n] for n in wanted if n in ELEMENT_NAMES):
         try:
             experts.elements.append(_element_expert(name))

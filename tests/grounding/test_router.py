@@ -175,3 +175,43 @@ def test_a_bad_vlm_answer_gives_no_point(ocr):
         grounder = Grounder(ocr, vlm=_vlm(server))
         assert grounder.locate(image, "the gear icon") is None
         assert grounder.vlm_calls == 1
+
+
+class _Counting:
+    """A real reader that counts how often it is asked."""
+
+    def __init__(self, reader):
+        self.reader, self.name, self.calls = reader, reader.name, 0
+
+    def read_words(self, image):
+        self.calls += 1
+        return self.reader.read_words(image)
+
+
+def test_the_second_ocr_is_read_only_when_the_first_is_unsure(ocr):
+    from grounding.rapid_ocr import RapidOcr
+
+    image = draw([("Save", (600, 500, 760, 560)), ("7", (100, 100, 220, 200))])
+    rapid = _Counting(RapidOcr())
+    grounder = Grounder(ocr, fallback=rapid)
+    assert grounder.locate(image, "Save") is not None
+    assert rapid.calls == 0
+    grounder.locate(image, "Preferences")  # on no screen at all: both asked, once
+    grounder.locate(image, "Help")
+    assert rapid.calls == 1
+
+
+def test_the_second_ocr_finds_what_the_first_cannot_see(ocr):
+    from grounding.rapid_ocr import RapidOcr
+
+    class Blind:
+        name = "blind"
+
+        def read_words(self, image):
+            return []
+
+    image = draw([("Save", (600, 500, 760, 560))])
+    result = Grounder(Blind(), fallback=RapidOcr()).locate(image, "Save")
+    assert result is not None
+    assert Box(600, 500, 760, 560).contains(*result.point)
+    assert result.expert == "rapidocr"
