@@ -18,6 +18,7 @@ from PIL import Image
 from .errors import ExpertUnavailable
 from .experts import ElementExpert, VlmExpert
 from .ocr import OcrConfig, OcrWord, TesseractOcr, TextReader
+from .tess_inproc import InProcessTesseract
 from .tiles import TiledReader
 
 logger = logging.getLogger(__name__)
@@ -41,9 +42,14 @@ def _text_reader(name: str, lang: str) -> TextReader:
         from .rapid_ocr import RapidOcr
 
         return RapidOcr()
+    config = OcrConfig(lang=lang)
+    # In-process Tesseract skips a process start (~60 ms) per read; the binary
+    # is the fallback where the tesserocr wheel is missing.
+    in_process = InProcessTesseract.available()
+    reader: TextReader = InProcessTesseract(config) if in_process else TesseractOcr(config)
     # Between agent steps most of the screen stays the same: re-read only the
     # bands that changed.
-    return TiledReader(TesseractOcr(OcrConfig(lang=lang)))
+    return TiledReader(reader)
 
 
 class _LazyRapidOcr:

@@ -95,7 +95,7 @@ def find_tessdata(langs: list[str]) -> tuple[str, set[str]]:
 class InProcessTesseract:
     """Reads words with boxes like `TesseractOcr`, with Tesseract loaded in this process.
 
-    `max_engines` caps the loaded engines (each holds its model, ~20-40 MB);
+    `max_engines` caps the loaded engines (each holds its model, ~20 MB);
     the default, one per scale, lets one read's passes run in parallel.
     Engines load lazily except the first, which also checks the languages.
     """

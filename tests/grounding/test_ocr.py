@@ -81,6 +81,12 @@ def test_missing_binary_is_expert_unavailable(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "no-such-tesseract-binary")
     with pytest.raises(ExpertUnavailable, match="apt-get install tesseract-ocr"):
         TesseractOcr()
+    # In-process Tesseract needs no binary: the default grounder still reads.
+    assert Grounder.default().ocr.name == "tesseract"
+    # With neither, the error says how to install Tesseract.
+    from grounding.tess_inproc import InProcessTesseract
+
+    monkeypatch.setattr(InProcessTesseract, "available", staticmethod(lambda: False))
     with pytest.raises(ExpertUnavailable, match="install-system-deps"):
         Grounder.default()
 
