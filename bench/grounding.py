@@ -21,9 +21,11 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from grounding import Grounder
-from grounding.ocr import OcrWord, TesseractOcr
+from grounding.ocr import OcrWord, TesseractOcr, TextReader
 from grounding.rapid_ocr import RapidOcr
 from grounding.static import StaticExpert
+from grounding.tess_inproc import InProcessTesseract
+from grounding.tiles import TiledReader
 
 from ._common import print_table, summarize_ms, write_results
 from .grounding_eval import Frame, evaluate, evaluate_baseline, load_set
@@ -41,12 +43,11 @@ class NoText:
         return []
 
 
-def _reader_factory() -> Callable[[], TesseractOcr]:
-    try:
-        from grounding.tiles import TiledReader  # the tile cache, where present
-    except ImportError:
-        return TesseractOcr
-    return lambda: TiledReader(TesseractOcr())  # type: ignore[return-value]
+def _reader_factory() -> Callable[[], TextReader]:
+    """The default grounder's reader: in-process Tesseract behind the tile cache."""
+    if InProcessTesseract.available():
+        return lambda: TiledReader(InProcessTesseract())
+    return lambda: TiledReader(TesseractOcr())
 
 
 def _latency(frames: list[Frame], repeats: int) -> dict[str, dict[str, float | int]]:

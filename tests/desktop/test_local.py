@@ -91,6 +91,8 @@ def test_click_and_drag_act_where_the_pixels_are(
     lines = [f"line{i}" for i in range(6)]
     desktop.type_text("\n".join(lines))
     x11.wait_until(lambda: mousepad.text() == "\n".join(lines), what="typed lines")
+    # Reading the text selected it for a moment: measure lines once the view is still.
+    x11.wait_still(desktop)
     bands = _text_lines(desktop, x11, mousepad)[-6:]
     assert len(bands) == 6, bands
     right = _geometry(x11, mousepad)[0] + 400
