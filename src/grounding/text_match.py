@@ -86,6 +86,12 @@ def visual_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
     return sorted(lines, key=lambda ws: (ws[0].box.top, ws[0].box.left))
 
 
+def _cased(text: str) -> str:
+    """Like `normalize`, keeping letter case."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
+    return " ".join(text.split()).strip(_EDGE_PUNCT + " ")
+
+
 def _has_alnum(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
@@ -105,6 +111,9 @@ def match_text(words: list[OcrWord], query: str, *, threshold: float = 0.75) -> 
     n = len(target.split())
     scored: list[tuple[float, TextMatch]] = []
     keep_symbols = not _has_alnum(target)
+    # Case counts only when the query has capitals: "click save" means any case.
+    cased_query = _cased(query)
+    case_matters = cased_query != cased_query.lower()
     for line in visual_lines(words):
         if not keep_symbols:
             # Icons read as "©" or "=)" and field borders read as "[" are not words.
@@ -126,6 +135,11 @@ def match_text(words: list[OcrWord], query: str, *, threshold: float = 0.75) -> 
                     # "Save" inside the title "Save As" is weaker evidence than a
                     # button that reads "Save" and nothing else.
                     score -= 0.1
+                elif case_matters and _cased(raw) != cased_query:
+                    # Asked for "Save", read "save": likely a misread title, not
+                    # the label; taken only if nothing better shows up.
+                    whole = False
+                    score -= 0.05
                 match = TextMatch(
                     raw, _union(run), min(score, 1.0), raw.rstrip().endswith(":"), whole
                 )

@@ -99,9 +99,10 @@ def test_click_and_drag_act_where_the_pixels_are(
 
     # Clicking right of line 3 puts the caret at its end.
     desktop.click(right, sum(bands[3]) // 2)
+    x11.wait_still(desktop)  # the caret has moved before the key arrives
     desktop.type_text("X")
     lines[3] += "X"
-    x11.wait_until(lambda: mousepad.text() == "\n".join(lines), what="X after line3")
+    x11.wait_until(lambda: mousepad.text() == "\n".join(lines), timeout=20, what="X after line3")
 
     # Dragging from the end of line 1 to the end of line 2 selects "\nline2".
     desktop.drag(right, sum(bands[1]) // 2, right, sum(bands[2]) // 2)

@@ -215,3 +215,15 @@ def test_the_second_ocr_finds_what_the_first_cannot_see(ocr):
     assert result is not None
     assert Box(600, 500, 760, 560).contains(*result.point)
     assert result.expert == "rapidocr"
+
+
+def test_a_capitalised_query_treats_other_case_as_a_partial_match():
+    from grounding.ocr import OcrWord
+    from grounding.text_match import match_text
+
+    title = OcrWord("save", Box(618, 10, 646, 14), 0.9, (0, 1, 1))
+    button = OcrWord("Save", Box(1120, 764, 1160, 778), 0.9, (0, 2, 1))
+    (only_title,) = match_text([title], "Save")
+    assert not only_title.whole_line  # so the executor waits for a real "Save"
+    assert match_text([title, button], "Save")[0].box == button.box
+    assert match_text([title], "save")[0].whole_line  # lowercase query: any case
