@@ -54,7 +54,7 @@ class Outcome:
 class ExecutorConfig:
     find_timeout_s: float = 5.0
     find_interval_s: float = 0.25
-    partial_patience_s: float = 1.5
+    partial_patience_s: float = 3.0
     open_app_timeout_s: float = 15.0
     # Where a field sits relative to its "Name:" label: just right of it.
     label_field_offset_px: int = 24
