@@ -8,7 +8,6 @@ condition's structure expert) and queries with their target boxes.
 from __future__ import annotations
 
 import json
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,8 +20,6 @@ from grounding import Box, Element, Grounder
 from grounding.ocr import OcrConfig, TesseractOcr
 from grounding.static import StaticExpert
 from grounding.text_match import normalize
-
-Locate = Callable[[Image.Image, str], "tuple[int, int] | None"]
 
 
 @dataclass(frozen=True)
@@ -129,15 +126,3 @@ def live(ocr: TesseractOcr) -> Callable[[Frame], Grounder]:
 
 def image_only(ocr: TesseractOcr) -> Callable[[Frame], Grounder]:
     return lambda frame: Grounder(ocr)
-
-
-def parse_latency(frames: list[Frame], make: Callable[[], Grounder], repeats: int) -> list[float]:
-    """Seconds for a cold `parse` (a new grounder: no cache) of each frame."""
-    samples = []
-    for frame in frames[:repeats]:
-        image = Image.open(frame.image_path).convert("RGB")
-        grounder = make()
-        started = time.perf_counter()
-        grounder.parse(image)
-        samples.append(time.perf_counter() - started)
-    return samples

@@ -28,7 +28,7 @@ from pathlib import Path
 from PIL import Image
 
 from desktop_agent.desktop.local import LocalDesktop
-from desktop_agent.desktop.virtual import VirtualDisplay
+from desktop_agent.desktop.virtual import VirtualDisplay, isolated_app_env
 from grounding import Element
 from grounding.a11y.atspi import AtspiExpert
 from grounding.ocr import OcrConfig, TesseractOcr
@@ -77,11 +77,7 @@ def _xdo(display: VirtualDisplay, *args: str) -> str:
 
 
 def _app_env(root: Path, theme: str, qt: bool) -> dict[str, str]:
-    env = {"GSETTINGS_BACKEND": "memory", "NO_AT_BRIDGE": "0", "GTK_THEME": theme}
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        path = root / name.lower()
-        path.mkdir(parents=True, exist_ok=True)
-        env[name] = str(path)
+    env = {**isolated_app_env(root), "NO_AT_BRIDGE": "0", "GTK_THEME": theme}
     if qt:
         env.update(QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1", QT_ACCESSIBILITY="1",
                    QT_QPA_PLATFORM="xcb", QT_STYLE_OVERRIDE="Fusion")  # fmt: skip

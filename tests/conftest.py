@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from desktop_agent.desktop.local import LocalDesktop
-from desktop_agent.desktop.virtual import VirtualDisplay
+from desktop_agent.desktop.virtual import VirtualDisplay, isolated_app_env
 
 SCREEN_SIZE = (1280, 800)
 APP_START_TIMEOUT_S = 30
@@ -183,11 +183,7 @@ def app_env(root: Path) -> dict[str, str]:
     GTK's caret blink and animations are off, so a screen that stopped
     changing means the app is idle (see `X11Tools.wait_still`).
     """
-    env = {"GSETTINGS_BACKEND": "memory", "NO_AT_BRIDGE": "1"}
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        path = root / name.lower()
-        path.mkdir(parents=True, exist_ok=True)
-        env[name] = str(path)
+    env = {**isolated_app_env(root), "NO_AT_BRIDGE": "1"}
     gtk = root / "xdg_config_home" / "gtk-3.0"
     gtk.mkdir(parents=True, exist_ok=True)
     (gtk / "settings.ini").write_text(GTK_SETTINGS, encoding="utf-8")

@@ -30,7 +30,7 @@ from .fusion import (
 from .ocr import OcrWord, TextReader
 from .query import Query, parse_query
 from .registry import build_experts
-from .text_match import TextMatch, match_text, normalize, text_query, visual_lines
+from .text_match import match_text, normalize, visual_lines
 from .types import Element, GroundingResult
 
 logger = logging.getLogger(__name__)
@@ -143,10 +143,6 @@ class Grounder:
         return lines + elements
 
     # -- locating ------------------------------------------------------------
-
-    def candidates(self, image: Image.Image, description: str) -> list[TextMatch]:
-        """OCR text runs resembling the description (the text expert alone)."""
-        return match_text(self.words(image), text_query(description))
 
     def ranked(self, image: Image.Image, query: Query) -> list[Candidate]:
         """Fused candidates for a query, best first."""

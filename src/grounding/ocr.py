@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
@@ -96,23 +97,12 @@ class TesseractOcr:
             )
 
     def read_words(self, image: Image.Image) -> list[OcrWord]:
-        gray = ImageOps.grayscale(image)
-        scales = self.config.scales or (1.0,)
-        if len(scales) == 1:
-            passes = [self._read_pass(gray, scales[0], 0)]
-        else:
-            with ThreadPoolExecutor(max_workers=len(scales)) as pool:
-                passes = list(pool.map(self._read_pass, [gray] * len(scales), scales,
-                                       range(len(scales))))  # fmt: skip
-        words = merge_passes(passes)
+        words = read_in_passes(image, self.config.scales, self._read_pass)
         logger.debug("tesseract read %d words from a %dx%d image", len(words), *image.size)
         return words
 
     def _read_pass(self, gray: Image.Image, scale: float, index: int) -> list[OcrWord]:
         cfg = self.config
-        if scale != 1.0:
-            size = (round(gray.width * scale), round(gray.height * scale))
-            gray = gray.resize(size, Image.Resampling.LANCZOS)
         data = self._pytesseract.image_to_data(
             gray,
             lang=cfg.lang,
@@ -144,6 +134,33 @@ def group_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
         lines.setdefault(word.line, []).append(word)
     ordered = [sorted(ws, key=lambda w: w.box.left) for ws in lines.values()]
     return sorted(ordered, key=lambda ws: (ws[0].box.top, ws[0].box.left))
+
+
+PassReader = Callable[[Image.Image, float, int], list[OcrWord]]
+
+
+def read_in_passes(
+    image: Image.Image, scales: tuple[float, ...], read_pass: PassReader
+) -> list[OcrWord]:
+    """Read a grayscale copy once per scale (in parallel) and merge the words.
+
+    `read_pass(scaled_gray, scale, index)` returns words in unscaled pixels.
+    """
+    gray = ImageOps.grayscale(image)
+    scales = scales or (1.0,)
+
+    def one(scale: float, index: int) -> list[OcrWord]:
+        scaled = gray
+        if scale != 1.0:
+            size = (round(gray.width * scale), round(gray.height * scale))
+            scaled = gray.resize(size, Image.Resampling.LANCZOS)
+        return read_pass(scaled, scale, index)
+
+    if len(scales) == 1:
+        return merge_passes([one(scales[0], 0)])
+    with ThreadPoolExecutor(max_workers=len(scales)) as pool:
+        passes = list(pool.map(one, scales, range(len(scales))))
+    return merge_passes(passes)
 
 
 def merge_passes(passes: list[list[OcrWord]]) -> list[OcrWord]:

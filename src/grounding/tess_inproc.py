@@ -17,15 +17,14 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from .errors import ExpertUnavailable
-from .ocr import OcrConfig, OcrWord, merge_passes
+from .ocr import OcrConfig, OcrWord, read_in_passes
 from .types import Box
 
 logger = logging.getLogger(__name__)
@@ -183,22 +182,11 @@ class InProcessTesseract:
             api.End()
 
     def read_words(self, image: Image.Image) -> list[OcrWord]:
-        gray = ImageOps.grayscale(image)
-        scales = self.config.scales or (1.0,)
-        if len(scales) == 1:
-            passes = [self._read_pass(gray, scales[0], 0)]
-        else:
-            with ThreadPoolExecutor(max_workers=len(scales)) as pool:
-                passes = list(pool.map(self._read_pass, [gray] * len(scales), scales,
-                                       range(len(scales))))  # fmt: skip
-        words = merge_passes(passes)
+        words = read_in_passes(image, self.config.scales, self._read_pass)
         logger.debug("tesserocr read %d words from a %dx%d image", len(words), *image.size)
         return words
 
     def _read_pass(self, gray: Image.Image, scale: float, index: int) -> list[OcrWord]:
-        if scale != 1.0:
-            size = (round(gray.width * scale), round(gray.height * scale))
-            gray = gray.resize(size, Image.Resampling.LANCZOS)
         with self._engine() as api:
             try:
                 api.SetImage(gray)

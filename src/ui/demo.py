@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from desktop_agent.desktop.virtual import VirtualDisplay
+from desktop_agent.desktop.virtual import VirtualDisplay, isolated_app_env
 from desktop_agent.errors import DisplayError
 from desktop_agent.events import AgentEvent
 
@@ -39,11 +39,7 @@ def demo_instruction(path: Path, text: str = DEMO_TEXT) -> str:
 def _fresh_app_profile(root: Path) -> Iterator[None]:
     """Apps opened by the demo get empty settings: no "restore session?" dialog
     left by an earlier run can swallow the typed text."""
-    values = {"GSETTINGS_BACKEND": "memory"}
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        path = root / name.lower()
-        path.mkdir(parents=True, exist_ok=True)
-        values[name] = str(path)
+    values = isolated_app_env(root)
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

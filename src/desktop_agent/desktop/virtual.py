@@ -16,6 +16,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 
 from desktop_agent.errors import DisplayError, ExecutionError
@@ -295,3 +296,14 @@ def _stop(proc: subprocess.Popen[bytes], name: str) -> None:
         if stream is not None:
             stream.close()
     logger.debug("stopped %s (pid %d)", name, proc.pid)
+
+
+def isolated_app_env(root: Path) -> dict[str, str]:
+    """Variables that give apps empty settings under `root`: no restored sessions,
+    no "recover unsaved file?" dialog left by an earlier run, settings in memory."""
+    env = {"GSETTINGS_BACKEND": "memory"}
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        path = root / name.lower()
+        path.mkdir(parents=True, exist_ok=True)
+        env[name] = str(path)
+    return env
