@@ -76,6 +76,18 @@ def _xdo(display: VirtualDisplay, *args: str) -> str:
     return out.stdout.strip()
 
 
+def find_window(display: VirtualDisplay, window_class: str, timeout_s: float) -> str | None:
+    """The newest visible window of that class, waiting for it; None if none shows."""
+    try:
+        found = subprocess.run(
+            ["xdotool", "search", "--sync", "--onlyvisible", "--class", window_class],
+            env=display.env, capture_output=True, text=True, timeout=timeout_s, check=False,
+        ).stdout.split()  # fmt: skip
+    except subprocess.TimeoutExpired:
+        found = []
+    return found[-1] if found else None
+
+
 def _app_env(root: Path, theme: str, qt: bool) -> dict[str, str]:
     env = {**isolated_app_env(root), "NO_AT_BRIDGE": "0", "GTK_THEME": theme}
     if qt:
@@ -139,14 +151,7 @@ def capture_frame(display: VirtualDisplay, desktop: LocalDesktop, scenario: Scen
                   theme: str, work: Path, oracle: TesseractOcr) -> Captured | None:  # fmt: skip
     proc = display.launch(scenario.command, env=_app_env(work / "home", theme, scenario.qt))
     try:
-        try:
-            found = subprocess.run(
-                ["xdotool", "search", "--sync", "--onlyvisible", "--class", scenario.window_class],
-                env=display.env, capture_output=True, text=True, timeout=20, check=False,
-            ).stdout.split()  # fmt: skip
-        except subprocess.TimeoutExpired:
-            found = []
-        window = found[-1] if found else None
+        window = find_window(display, scenario.window_class, timeout_s=20)
         if window is None:
             logger.warning("%s showed no window", scenario.name)
             return None

@@ -16,8 +16,19 @@ PACKAGES=(
   mousepad gtk-3-examples galculator
   # themes for the grounding benchmark (HighContrast and its inverse)
   gnome-themes-extra
+  # more GTK themes and zenity dialogs: real-app training images for the detector (bench.gtk_train_set)
+  zenity arc-theme numix-gtk-theme materia-gtk-theme greybird-gtk-theme
   # fonts: Latin and CJK, so typed CJK text renders and OCR sees it
   fonts-dejavu-core fonts-noto-cjk
+  # more fonts for the detector's synthetic web pages (the "Sans" default stays DejaVu)
+  fonts-cantarell fonts-liberation2 fonts-open-sans
+  # headless browser for the detector's synthetic web pages (driven over --remote-debugging-pipe)
+  chromium
+  # freedesktop icon themes: real toolbar icons for the detector's synthetic data
+  tango-icon-theme breeze-icon-theme papirus-icon-theme elementary-xfce-icon-theme
+  # more icon themes, Adwaita named: the icon recognizer's training data and its tests
+  adwaita-icon-theme gnome-icon-theme mate-icon-theme oxygen-icon-theme numix-icon-theme
+  suru-icon-theme yaru-theme-icon
   # Qt 6 runtime libraries for PySide6 (xcb platform plugin)
   libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0
   libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0

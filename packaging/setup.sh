@@ -33,7 +33,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 extras="."
-[ "$what" = "test" ] && extras=".[dev]"
+[ "$what" = "test" ] && extras=".[dev,train]"  # the tests train and export tiny models
 echo "python: installing desktop-agent ($extras) into $VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$extras"

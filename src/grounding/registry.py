@@ -92,10 +92,9 @@ def _element_expert(name: str) -> ElementExpert:
             )
         # Only the focused app: AT-SPI cannot tell which windows are covered.
         return AtspiExpert(focused_app_only=True)
-    raise ExpertUnavailable(
-        "the UI-element detector has no model yet: it ships with the detector issue; "
-        "until then grounding uses OCR and the accessibility tree"
-    )
+    from .detector.onnx_detector import OnnxDetector
+
+    return OnnxDetector()
 
 
 def _vlm() -> VlmExpert:
@@ -116,7 +115,7 @@ def build_experts(names: Sequence[str] | None, *, lang: str = "eng") -> ExpertSe
     Asking by name for an expert that cannot run raises ExpertUnavailable.
     """
     explicit = names is not None
-    wanted = list(names) if names is not None else ["tesseract", "atspi", "vlm"]
+    wanted = list(names) if names is not None else ["tesseract", "atspi", "detector", "vlm"]
     unknown = [n for n in wanted if n not in KNOWN]
     if unknown:
         raise ExpertUnavailable(
@@ -130,7 +129,7 @@ def build_experts(names: Sequence[str] | None, *, lang: str = "eng") -> ExpertSe
         try:
             experts.elements.append(_element_expert(name))
         except ExpertUnavailable as exc:
-            if explicit and name != "detector":
+            if explicit:
                 raise
             experts.skipped[name] = str(exc)
             logger.info("expert %s skipped: %s", name, exc)

@@ -1,0 +1,233 @@
+"""`python -m bench.detector`: the UI-element detector on real apps, in one run.
+
+Screenshots of real Debian apps (the grounding set: gtk3-widget-factory,
+mousepad, galculator in four themes at 1280x800 and 1920x1080) with ground
+truth from their accessibility trees (`detection_ground_truth`). Reports
+class-agnostic recall and precision at IoU 0.5 at the detector's operating
+threshold, per-class AP@0.5 and mAP@0.5, and parse latency per frame.
+
+AP needs the whole ranking, so the evaluation pass runs the detector at a low
+threshold (--ap-threshold) and the operating point keeps the predictions
+scoring >= --threshold; latency is timed on a second instance at the operating
+threshold, as the agent runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PIL import Image
+
+from grounding import Element
+from grounding.experts import ElementExpert
+
+from ._common import print_table, summarize_ms, write_results
+from .detection_metrics import IOU_THRESHOLD, detection_ground_truth, evaluate_detections
+from .grounding_eval import Frame, load_set
+from .grounding_set import DEFAULT_OUT, build
+
+TARGETS = {"recall": 0.85, "map": 0.6, "latency_1920x1080_ms": 60.0}
+SIZES = ((1920, 1080), (1280, 800))
+
+T = TypeVar("T")
+
+
+def _progress(items: Iterable[T], desc: str, total: int) -> Iterator[T]:
+    """A tqdm bar on stderr when tqdm is installed (the train extra), else plain."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        yield from items
+        return
+    yield from tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False)
+
+
+def select_frames(frames: list[Frame], pattern: str | None) -> list[Frame]:
+    """Frames whose image file name matches the glob (all when None)."""
+    if not pattern:
+        return frames
+    return [f for f in frames if fnmatch.fnmatch(f.image_path.name, pattern)]
+
+
+def frame_truth(frame: Frame, image: Image.Image) -> list[Element]:
+    return detection_ground_truth(frame.a11y, image.size)
+
+
+def truth_counts(frames: list[Frame]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for frame in frames:
+        with Image.open(frame.image_path) as image:
+            counts.update(e.role for e in frame_truth(frame, image))
+    return counts
+
+
+def evaluate_expert(frames: list[Frame], expert: ElementExpert, threshold: float,
+                    iou: float = IOU_THRESHOLD) -> dict[str, Any]:  # fmt: skip
+    """Run the expert once per frame and score it against the a11y ground truth."""
+    pairs = []
+    for frame in _progress(frames, f"{expert.name} eval", len(frames)):
+        image = Image.open(frame.image_path).convert("RGB")
+        pairs.append((frame_truth(frame, image), expert.parse(image)))
+    return evaluate_detections(pairs, threshold, iou)
+
+
+def measure_latency(frames: list[Frame], expert: ElementExpert,
+                    limit: int | None = None) -> dict[str, dict[str, float | int]]:  # fmt: skip
+    """Median and p90 of parse() per frame size, after one untimed warm-up parse per size."""
+    out: dict[str, dict[str, float | int]] = {}
+    for width, height in SIZES:
+        sized = [f for f in frames if _size(f) == (width, height)][:limit]
+        if not sized:
+            continue
+        images = [Image.open(f.image_path).convert("RGB") for f in sized]
+        expert.parse(images[0])  # warm-up: session allocations, caches
+        samples = []
+        for image in _progress(images, f"latency {width}x{height}", len(images)):
+            started = time.perf_counter()
+            expert.parse(image)
+            samples.append(time.perf_counter() - started)
+        out[f"{width}x{height}"] = summarize_ms(samples)
+    return out
+
+
+def _size(frame: Frame) -> tuple[int, int]:
+    with Image.open(frame.image_path) as image:
+        return image.size
+
+
+def report(result: dict[str, Any], latency: dict[str, dict[str, float | int]],
+           title: str) -> list[str]:  # fmt: skip
+    """Print the tables; returns the target verdict lines (also printed)."""
+    rows: list[dict[str, Any]] = []
+    for cls, c in result["classes"].items():
+        confused = ", ".join(f"{k} {v}" for k, v in list(c["confused_as"].items())[:2])
+        rows.append({"class": cls, "GT": c["gt"], "found (any class)": _num(c["found"]),
+                     "recall": _num(c["recall"]), "precision": _num(c["precision"]),
+                     "AP@0.5": _num(c["ap"]), "predictions": c["predictions"],
+                     "found as": confused})  # fmt: skip
+    o = result["overall"]
+    rows.append({"class": "**all (class-agnostic)**", "GT": o["gt"],
+                 "found (any class)": _num(o["recall"]), "precision": _num(o["precision"]),
+                 "AP@0.5": _num(o["ap_agnostic"]), "predictions": o["predictions"]})  # fmt: skip
+    rows.append({"class": f"**mAP@0.5 ({o['map_classes']} classes)**", "AP@0.5": _num(o["map"])})
+    print_table(title, rows, ["class", "GT", "found (any class)", "recall", "precision",
+                              "AP@0.5", "predictions", "found as"])  # fmt: skip
+    if latency:
+        print_table("parse() latency per frame (after one warm-up)",
+                    [{"size": k, **v} for k, v in latency.items()],
+                    ["size", "median_ms", "p90_ms", "n"])  # fmt: skip
+    verdicts = [
+        _verdict("recall (class-agnostic)", o["recall"], TARGETS["recall"], higher=True),
+        _verdict("mAP@0.5", o["map"], TARGETS["map"], higher=True),
+    ]
+    big = latency.get("1920x1080", {}).get("median_ms")
+    if big is not None:
+        verdicts.append(_verdict("median ms at 1920x1080", float(big),
+                                 TARGETS["latency_1920x1080_ms"], higher=False))  # fmt: skip
+    for line in verdicts:
+        print(line)
+    return verdicts
+
+
+def _verdict(name: str, value: float | None, target: float, higher: bool) -> str:
+    if value is None:
+        return f"target {name}: no value -> FAIL"
+    ok = value >= target if higher else value <= target
+    sign = ">=" if higher else "<="
+    return f"target {name} {sign} {target:g}: {value:.3f} -> {'PASS' if ok else 'FAIL'}"
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _load_detector(model: Path | None) -> Callable[[float], ElementExpert] | str:
+    """A factory of detectors at a given threshold, or why there is none."""
+    try:
+        from grounding.detector.onnx_detector import OnnxDetector
+        from grounding.errors import ExpertUnavailable
+    except ImportError as exc:
+        return f"the detector expert is not importable: {exc}"
+    try:
+        OnnxDetector(model)  # fail early with the loader's own message
+    except ExpertUnavailable as exc:
+        return str(exc)
+    return lambda threshold: OnnxDetector(model, score_threshold=threshold)
+
+
+def _model_info(path: Path | None) -> dict[str, Any]:
+    if path is None or not Path(path).is_file():
+        return {"path": str(path) if path else None}
+    return {"path": str(path), "size_mb": round(Path(path).stat().st_size / 1e6, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="ONNX detector file (default: the one shipped in the package)",
+    )
+    parser.add_argument(
+        "--frames", default=None, help="glob on the set's image names, e.g. 'galculator-*'"
+    )
+    parser.add_argument("--set", type=Path, default=DEFAULT_OUT, help="grounding set folder")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.3,
+        help="operating score threshold (OnnxDetector's default)",
+    )
+    parser.add_argument(
+        "--ap-threshold",
+        type=float,
+        default=0.05,
+        help="threshold of the evaluation pass that ranks predictions for AP",
+    )
+    parser.add_argument("--latency-frames", type=int, default=None,
+                        help="frames per size to time (default: all)")  # fmt: skip
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    if not (args.set / "index.json").exists():
+        print(f"building the grounding set in {args.set} (a few minutes)", file=sys.stderr)
+        build(args.set)
+    frames = select_frames(load_set(args.set), args.frames)
+    if not frames:
+        print(f"no frame of {args.set} matches {args.frames!r}", file=sys.stderr)
+        return 2
+    make = _load_detector(args.model)
+    if isinstance(make, str):
+        print(f"cannot run the detector bench: {make}", file=sys.stderr)
+        return 2
+    counts = truth_counts(frames)
+    print_table(f"Ground truth from the accessibility trees ({len(frames)} frames)",
+                [{"class": k, "GT": v} for k, v in counts.most_common()] +
+                [{"class": "**all**", "GT": sum(counts.values())}], ["class", "GT"])  # fmt: skip
+    expert = make(min(args.ap_threshold, args.threshold))
+    result = evaluate_expert(frames, expert, args.threshold)
+    latency = measure_latency(frames, make(args.threshold), args.latency_frames)
+    sizes = sorted({tuple(f.meta.get("size", ())) for f in frames})
+    title = (f"Detector on real apps: {len(frames)} frames {sizes}, IoU {IOU_THRESHOLD}, "
+             f"score >= {args.threshold}")  # fmt: skip
+    verdicts = report(result, latency, title)
+    path = write_results("detector", {
+        "model": _model_info(getattr(expert, "model_path", args.model)),
+        "frames": len(frames), "frames_glob": args.frames,
+        "ap_threshold": args.ap_threshold, "gt_counts": dict(counts.most_common()),
+        "result": result, "latency": latency, "targets": TARGETS, "verdicts": verdicts,
+    })  # fmt: skip
+    print(f"results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,223 @@
+"""Detector training images from real GTK apps that the benches never test on.
+
+`python -m bench.gtk_train_set [--out DIR] [--count N]` opens gtk3-demo's
+examples and zenity's dialogs (Debian packages; none of them is in the
+grounding or detector bench set, which holds gtk3-widget-factory, mousepad
+and galculator) under many GTK themes and screen sizes, and writes each
+screenshot with the boxes of its interactive elements from the AT-SPI tree,
+in the detector's dataset format (source "gtk"). The synthetic Qt and web
+pages teach widget shapes in general; these teach how a real toolkit draws
+them and how its accessibility tree boxes them, which is what the
+bench's ground truth follows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from bench.grounding_set import _app_env, _still, _xdo, find_window
+from desktop_agent.desktop.local import LocalDesktop
+from desktop_agent.desktop.virtual import VirtualDisplay
+from grounding import Box, Element
+from grounding.a11y.atspi import AtspiExpert
+from grounding.detector.classes import A11Y_TO_DETECTOR
+from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample, read_dataset
+
+logger = logging.getLogger("bench.gtk_train_set")
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "detector-gtk"
+SIZES = ((1280, 800), (1920, 1080), (1600, 900))
+THEMES = (
+    "Adwaita", "Adwaita:dark", "HighContrast", "HighContrastInverse", "Arc", "Arc-Dark",
+    "Numix", "Materia", "Materia-dark", "Greybird",
+)  # fmt: skip
+DEMOS = (
+    "application_demo", "assistant", "builder", "button_box", "colorsel", "combobox",
+    "dialog", "entry_buffer", "entry_completion", "search_entry", "search_entry2", "expander",
+    "headerbar", "iconview", "infobar", "links", "listbox", "menus", "modelbutton", "pickers",
+    "popover", "printing", "pagesetup", "revealer", "scale", "sizegroup", "spinbutton", "stack",
+    "sidebar", "tabs", "css_accordion", "theming_style_classes", "toolpalette", "editable_cells",
+    "filtermodel", "list_store", "tree_store", "font_features",
+)  # fmt: skip
+ZENITY = (
+    "--forms --add-entry=Name --add-password=Password --add-calendar=Date --add-combo=Kind "
+    "--combo-values=One|Two|Three --text=Details",
+    "--list --checklist --column=Pick --column=Item --column=Size TRUE Apples 3 FALSE Pears 5 "
+    "TRUE Plums 7 FALSE Cherries 9",
+    "--list --radiolist --column=Pick --column=Option TRUE Fast FALSE Small FALSE Safe",
+    "--file-selection", "--file-selection --save --confirm-overwrite", "--calendar",
+    "--entry --text=Your name --entry-text=Ada", "--password --username", "--scale --value=40",
+    "--color-selection --show-palette", "--question --text=Replace the file?",
+    "--list --column=Name --column=Type --column=Size Documents Folder 4 Music Folder 12 "
+    "notes.txt Text 1 photo.png Image 3",
+)  # fmt: skip
+
+
+_TOP_LEVEL = frozenset({"window", "dialog", "alert", "file chooser", "color chooser"})
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    command: list[str]
+    window_class: str
+
+
+def apps() -> list[App]:
+    found = [App(f"demo-{d}", ["gtk3-demo", f"--run={d}"], "gtk3-demo") for d in DEMOS]
+    found += [App(f"zenity-{i}", ["zenity", *args.split()], "zenity")
+              for i, args in enumerate(ZENITY)]  # fmt: skip
+    return found
+
+
+def window_elements(elements: list[Element], window: Box) -> list[Element]:
+    """The elements of the one top-level window that matches `window` (tree order).
+
+    An app's other windows lie behind the active one, and AT-SPI cannot tell
+    what they hide; only the active window's own elements are labels.
+    """
+    groups: list[tuple[Box, list[Element]]] = []
+    for element in elements:
+        if element.role in _TOP_LEVEL:
+            groups.append((element.box, []))
+        elif groups:
+            groups[-1][1].append(element)
+    if not groups:
+        return elements  # one window that names no role of its own
+    best = max(groups, key=lambda g: g[0].iou(window))
+    return best[1] if best[0].iou(window) > 0.5 else []
+
+
+def _visible(image: Image.Image, box: LabeledBox) -> bool:
+    """A box over one flat colour shows nothing: a hidden widget the tree still lists."""
+    lo, hi = image.crop((box.left, box.top, box.right, box.bottom)).convert("L").getextrema()
+    return int(hi) - int(lo) >= 12
+
+
+def label(image: Image.Image, elements: list[Element], crop: Box) -> list[LabeledBox]:
+    """Interactive elements as detector boxes in `crop` coordinates (clipped, >= 4x4, visible)."""
+    boxes: dict[tuple[int, int, int, int, str], LabeledBox] = {}
+    for element in elements:
+        cls = A11Y_TO_DETECTOR.get(element.role)
+        if cls is None:
+            continue
+        b = element.box
+        left, top = max(crop.left, b.left) - crop.left, max(crop.top, b.top) - crop.top
+        right = min(crop.right, b.right) - crop.left
+        bottom = min(crop.bottom, b.bottom) - crop.top
+        if right - left >= 4 and bottom - top >= 4:
+            box = LabeledBox(left, top, right, bottom, cls)
+            if _visible(image, box):
+                boxes[(left, top, right, bottom, cls)] = box
+    return list(boxes.values())
+
+
+def _window_box(display: VirtualDisplay, window: str) -> Box | None:
+    info = subprocess.run(["xwininfo", "-id", window], env=display.env, capture_output=True,
+                          text=True, timeout=10, check=False).stdout  # fmt: skip
+    fields = dict(re.findall(r"^\s*(Absolute upper-left [XY]|Width|Height):\s*(-?\d+)", info, re.M))
+    try:
+        x, y = int(fields["Absolute upper-left X"]), int(fields["Absolute upper-left Y"])
+        return Box(x, y, x + int(fields["Width"]), y + int(fields["Height"]))
+    except KeyError:
+        return None
+
+
+def capture(display: VirtualDisplay, desktop: LocalDesktop, app: App, theme: str,
+            work: Path, rng: random.Random) -> Sample | None:  # fmt: skip
+    env = {**display.env, **_app_env(work / "home", theme, qt=False)}
+    proc = subprocess.Popen(app.command, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        window = find_window(display, app.window_class, timeout_s=15)
+        if window is None:
+            logger.warning("%s showed no window", app.name)
+            return None
+        _xdo(display, "windowactivate", "--sync", window)
+        if rng.random() < 0.4:
+            _xdo(display, "windowsize", window, "100%", "100%")
+            _xdo(display, "windowmove", window, "0", "0")
+        else:
+            _xdo(display, "windowmove", window, str(rng.randint(0, display.width // 3)),
+                 str(rng.randint(0, display.height // 4)))  # fmt: skip
+        time.sleep(0.6)
+        image = _still(desktop, quiet_s=0.4, timeout_s=5.0)
+        window_box = _window_box(display, window)
+        expert = AtspiExpert(focused_app_only=True)
+        try:
+            elements = expert.parse(image)
+        finally:
+            expert.close()
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        # Some demos start helper processes (gtk3-demo-application) that outlive
+        # the launcher and would cover the next app's window.
+        subprocess.run(["pkill", "-f", app.command[0]], check=False)
+    if window_box is None:
+        return None
+    mine = window_elements(elements, window_box)
+    margin = rng.randint(0, 80)  # some desktop around the window, as in real screenshots
+    crop = Box(max(0, window_box.left - margin), max(0, window_box.top - margin - 24),
+               min(image.width, window_box.right + margin),
+               min(image.height, window_box.bottom + margin))  # fmt: skip
+    image = image.crop((crop.left, crop.top, crop.right, crop.bottom))
+    boxes = label(image, mine, crop)
+    if not boxes:
+        return None
+    return Sample(image, boxes, "gtk", 0, {"app": app.name, "theme": theme})
+
+
+def build(out: Path, count: int, seed: int) -> Path:
+    writer = DatasetWriter(out)
+    done = {r.seed for r in read_dataset(out)} if (out / "labels.jsonl").exists() else set()
+    plan = [(i, random.Random(seed * 100_003 + i)) for i in range(count) if i not in done]
+    by_size: dict[tuple[int, int], list[tuple[int, random.Random]]] = {}
+    for i, rng in plan:
+        by_size.setdefault(SIZES[i % len(SIZES)], []).append((i, rng))
+    catalogue = apps()
+    progress = len(done)
+    for (width, height), jobs in by_size.items():
+        with VirtualDisplay(width=width, height=height) as display:
+            os.environ["DISPLAY"] = display.display
+            if display.dbus_address:
+                os.environ["DBUS_SESSION_BUS_ADDRESS"] = display.dbus_address
+            desktop = LocalDesktop(display=display.display)
+            for i, rng in jobs:
+                app = catalogue[i % len(catalogue)]
+                theme = rng.choice(THEMES)
+                progress += 1
+                sys.stderr.write(f"\r[{progress}/{count}] {app.name} {theme} {width}x{height}   ")
+                sample = capture(display, desktop, app, theme, out / "work", rng)
+                if sample is not None:
+                    sample.seed = i
+                    writer.add(sample)
+            desktop.close()
+    sys.stderr.write("\n")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    build(args.out, args.count, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""Image-in, boxes-out conversions shared by training and the runtime expert.
+
+Both sides must prepare pixels the same way, or the shipped model sees
+something it never trained on; so the resize, padding and the decoding of
+the network's outputs live here, in numpy and PIL only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+STRIDE = 4  # the output grid is 1/4 of the input
+ALIGN = 32  # input sides are padded to a multiple of the deepest stride
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    left: float
+    top: float
+    right: float
+    bottom: float
+    cls: int
+    score: float
+
+
+def prepare(image: Image.Image, scale: float) -> tuple[np.ndarray, float, float]:
+    """RGB image -> 1x3xHxW float32 in [0, 1], zero-padded to multiples of ALIGN.
+
+    Returns the array and the x and y factors from input pixels back to image pixels.
+    """
+    rgb = image.convert("RGB")
+    width = max(ALIGN, round(rgb.width * scale))
+    height = max(ALIGN, round(rgb.height * scale))
+    if (width, height) != rgb.size:
+        rgb = rgb.resize((width, height), Image.Resampling.BILINEAR)
+    padded_w = -(-width // ALIGN) * ALIGN
+    padded_h = -(-height // ALIGN) * ALIGN
+    array = np.zeros((1, 3, padded_h, padded_w), dtype=np.float32)
+    array[0, :, :height, :width] = np.asarray(rgb, dtype=np.float32).transpose(2, 0, 1) / 255.0
+    return array, image.width / width, image.height / height
+
+
+def decode(
+    heat: np.ndarray,
+    size: np.ndarray,
+    offset: np.ndarray,
+    threshold: float,
+    max_detections: int = 400,
+) -> list[Detection]:
+    """Peaks of a (peak-filtered) heat map -> boxes in network input pixels.
+
+    heat: C x h x w; size: 2 x h x w (log of box width/height in grid cells);
+    offset: 2 x h x w (centre within its cell, 0..1).
+    """
+    cls, ys, xs = np.nonzero(heat >= threshold)
+    if cls.size == 0:
+        return []
+    scores = heat[cls, ys, xs]
+    if scores.size > max_detections:
+        keep = np.argpartition(-scores, max_detections)[:max_detections]
+        cls, ys, xs, scores = cls[keep], ys[keep], xs[keep], scores[keep]
+    cx = (xs + offset[0, ys, xs]) * STRIDE
+    cy = (ys + offset[1, ys, xs]) * STRIDE
+    w = np.exp(np.clip(size[0, ys, xs], -4.0, 8.0)) * STRIDE
+    h = np.exp(np.clip(size[1, ys, xs], -4.0, 8.0)) * STRIDE
+    order = np.argsort(-scores, kind="stable")
+    return [
+        Detection(float(cx[i] - w[i] / 2), float(cy[i] - h[i] / 2), float(cx[i] + w[i] / 2),
+                  float(cy[i] + h[i] / 2), int(cls[i]), float(scores[i]))
+        for i in order
+    ]  # fmt: skip
+
+
+def _iou(a: Detection, b: Detection) -> float:
+    iw = min(a.right, b.right) - max(a.left, b.left)
+    ih = min(a.bottom, b.bottom) - max(a.top, b.top)
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    union = (a.right - a.left) * (a.bottom - a.top) + (b.right - b.left) * (b.bottom - b.top)
+    return inter / max(union - inter, 1e-6)
+
+
+def suppress(detections: list[Detection], iou: float = 0.5) -> list[Detection]:
+    """Per-class non-maximum suppression; input sorted by score, best first.
+
+    Classes may overlap (a combo box's entry is both a dropdown and a field),
+    so only boxes of the same class suppress each other.
+    """
+    kept: list[Detection] = []
+    for det in detections:
+        if all(k.cls != det.cls or _iou(k, det) < iou for k in kept):
+            kept.append(det)
+    return kept

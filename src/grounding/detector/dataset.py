@@ -1,0 +1,120 @@
+"""The on-disk format of detector training data, shared by every generator.
+
+A dataset is a folder with `images/` (lossless WebP: several times smaller
+than PNG for screenshots, so a whole set travels easily) and `labels.jsonl`, one JSON
+object per image:
+
+    {"image": "images/qt-000012.webp", "width": 1280, "height": 800,
+     "source": "qt", "seed": 12,
+     "boxes": [[left, top, right, bottom, "button"], ...]}
+
+Boxes are in image pixels, right/bottom exclusive, with class names from
+`DETECTOR_CLASSES`. Generators append through `DatasetWriter`, so several
+generators can fill one dataset and a broken run loses only its last image.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from .classes import CLASS_INDEX
+
+
+@dataclass(frozen=True, slots=True)
+class LabeledBox:
+    left: int
+    top: int
+    right: int
+    bottom: int
+    cls: str
+
+    def __post_init__(self) -> None:
+        if self.cls not in CLASS_INDEX:
+            raise ValueError(f"unknown detector class {self.cls!r}; see DETECTOR_CLASSES")
+        if self.right <= self.left or self.bottom <= self.top:
+            raise ValueError(f"empty box {self}")
+
+    def to_list(self) -> list[Any]:
+        return [self.left, self.top, self.right, self.bottom, self.cls]
+
+
+@dataclass(slots=True)
+class Sample:
+    image: Image.Image
+    boxes: list[LabeledBox]
+    source: str  # "qt" | "web" | ...
+    seed: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One labelled image as read back from disk."""
+
+    path: Path
+    width: int
+    height: int
+    boxes: list[LabeledBox]
+    source: str
+    seed: int
+
+    def load(self) -> Image.Image:
+        """The image at the size its boxes refer to."""
+        image = Image.open(self.path).convert("RGB")
+        if image.size != (self.width, self.height):
+            image = image.resize((self.width, self.height), Image.Resampling.BILINEAR)
+        return image
+
+
+class DatasetWriter:
+    """Appends samples to a dataset folder (creating it)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        (self.root / "images").mkdir(parents=True, exist_ok=True)
+        self._labels = self.root / "labels.jsonl"
+
+    def add(self, sample: Sample) -> Path:
+        name = f"images/{sample.source}-{sample.seed:06d}.webp"
+        sample.image.convert("RGB").save(self.root / name, lossless=True, method=1, quality=50)
+        line = {
+            "image": name,
+            "width": sample.image.width,
+            "height": sample.image.height,
+            "source": sample.source,
+            "seed": sample.seed,
+            "boxes": [b.to_list() for b in sample.boxes],
+            **({"meta": sample.meta} if sample.meta else {}),
+        }
+        with self._labels.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
+        return self.root / name
+
+
+def read_dataset(root: Path) -> Iterator[Record]:
+    """Every record of a dataset folder; a truncated last line is skipped."""
+    root = Path(root)
+    labels = root / "labels.jsonl"
+    if not labels.exists():
+        raise FileNotFoundError(
+            f"{labels} not found: generate data first with `python -m grounding.detector.data`"
+        )
+    for line in labels.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # an interrupted write; the image is regenerated next run
+        boxes = [LabeledBox(int(a), int(b), int(c), int(d), str(k))
+                 for a, b, c, d, k in row["boxes"]]  # fmt: skip
+        yield Record(
+            path=root / row["image"], width=int(row["width"]), height=int(row["height"]),
+            boxes=boxes, source=str(row["source"]), seed=int(row["seed"]),
+        )  # fmt: skip

@@ -1,0 +1,85 @@
+"""The UI-element detector expert: our ONNX model run with onnxruntime.
+
+The model file carries its own contract in its metadata (class names, the
+scale to run at), so a retrained model drops in without code changes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from importlib import resources
+from pathlib import Path
+
+from PIL import Image
+
+from grounding.errors import ExpertUnavailable
+from grounding.types import Box, Element
+
+from .codec import decode, prepare, suppress
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "detector.onnx"
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("grounding.detector") / "models" / MODEL_FILE))
+
+
+class OnnxDetector:
+    """Finds interactive elements (buttons, fields, checkboxes, ...) in a screenshot."""
+
+    name = "detector"
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        score_threshold: float = 0.3,
+        threads: int | None = None,
+    ) -> None:
+        path = Path(model_path) if model_path is not None else default_model_path()
+        if not path.is_file():
+            raise ExpertUnavailable(
+                f"detector model {path} not found: reinstall desktop-agent, or train one with "
+                "`python -m grounding.detector.train` (see README, developer section)"
+            )
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:  # pragma: no cover - a runtime dependency
+            raise ExpertUnavailable("onnxruntime is missing: pip install onnxruntime") from exc
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        meta = self._session.get_modelmeta().custom_metadata_map
+        try:
+            self.classes: tuple[str, ...] = tuple(json.loads(meta["classes"]))
+            self.scale = float(meta["input_scale"])
+        except (KeyError, ValueError) as exc:
+            raise ExpertUnavailable(
+                f"{path} is not a desktop-agent detector model (metadata 'classes' and "
+                "'input_scale' missing)"
+            ) from exc
+        self.score_threshold = score_threshold
+        self.model_path = path
+
+    def parse(self, image: Image.Image) -> list[Element]:
+        array, back_x, back_y = prepare(image, self.scale)
+        heat, size, offset = self._session.run(None, {"image": array})
+        detections = suppress(decode(heat[0], size[0], offset[0], self.score_threshold))
+        elements = []
+        for det in detections:
+            left = max(0, round(det.left * back_x))
+            top = max(0, round(det.top * back_y))
+            right = min(image.width, round(det.right * back_x))
+            bottom = min(image.height, round(det.bottom * back_y))
+            if right - left < 2 or bottom - top < 2:
+                continue
+            elements.append(
+                Element(Box(left, top, right, bottom), role=self.classes[det.cls],
+                        source=self.name, score=round(det.score, 4))
+            )  # fmt: skip
+        logger.debug("detector: %d elements", len(elements))
+        return elements

@@ -1,0 +1,240 @@
+"""Train the element detector: `python -m grounding.detector.train --data DIR --out DIR`.
+
+Seeded and resumable: a checkpoint is written after every epoch and picked up
+again by the same command. Logs loss and validation mAP@0.5 (synthetic
+held-out images: every 10th seed) to the console and to OUT/log.jsonl, then
+exports OUT/detector.onnx. Runs on the CPU (two cores are enough for a useful
+model within a session) or on CUDA when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+from torch.utils.data import DataLoader, Dataset
+
+from .classes import CLASS_INDEX, DETECTOR_CLASSES
+from .codec import STRIDE, decode, prepare, suppress
+from .dataset import Record, read_dataset
+from .metrics import average_precision, match
+from .model import ElementDetector
+from .targets import augment, encode
+
+logger = logging.getLogger(__name__)
+
+INPUT_SCALE = 0.75  # screenshots run at 3/4 size: 1920x1080 -> 1440x810
+
+
+class CropSet(Dataset[tuple[torch.Tensor, ...]]):
+    def __init__(self, records: list[Record], crop: int, seed: int) -> None:
+        self.records, self.crop, self.seed, self.epoch = records, crop, seed, 0
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
+        rng = random.Random(self.seed * 1_000_003 + self.epoch * 10_007 + index)
+        image, boxes, classes = augment(
+            self.records[index], self.crop, INPUT_SCALE, CLASS_INDEX, rng
+        )
+        t = encode(boxes, classes, self.crop // STRIDE, self.crop // STRIDE, len(DETECTOR_CLASSES))
+        return tuple(
+            torch.from_numpy(np.ascontiguousarray(a))
+            for a in (image.astype(np.float32), t.heat, t.size, t.offset, t.mask)
+        )
+
+
+def focal_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """CenterNet's penalty-reduced focal loss, normalised by the number of centres."""
+    prob = torch.sigmoid(logits.float()).clamp(1e-4, 1 - 1e-4)
+    pos = target.eq(1).float()
+    pos_loss = -torch.log(prob) * (1 - prob) ** 2 * pos
+    neg_loss = -torch.log(1 - prob) * prob**2 * (1 - target) ** 4 * (1 - pos)
+    return (pos_loss.sum() + neg_loss.sum()) / pos.sum().clamp(min=1.0)
+
+
+def loss_fn(
+    outputs: tuple[torch.Tensor, ...], batch: list[torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    logits, size, offset = (o.float() for o in outputs)
+    _, heat, size_t, offset_t, mask = batch
+    m = mask.unsqueeze(1)
+    n = mask.sum().clamp(min=1.0)
+    losses = {
+        "heat": focal_loss(logits, heat),
+        "size": (F.smooth_l1_loss(size, size_t, reduction="none") * m).sum() / n,
+        "offset": (F.l1_loss(offset, offset_t, reduction="none") * m).sum() / n,
+    }
+    losses["total"] = losses["heat"] + losses["size"] + losses["offset"]
+    return losses
+
+
+@torch.no_grad()
+def evaluate(
+    model: ElementDetector, records: list[Record], device: torch.device
+) -> dict[str, float]:
+    """mAP@0.5 over the classes present, and class-agnostic recall at score 0.3."""
+    model.eval()
+    per_class: dict[int, tuple[list[float], list[bool], int]] = {}
+    found = total = 0
+    for record in records:
+        image = record.load()
+        array, back_x, back_y = prepare(image, INPUT_SCALE)
+        logits, size, offset = model(torch.from_numpy(array).to(device))
+        heat = torch.sigmoid(logits)
+        heat = heat * (heat == F.max_pool2d(heat, 3, 1, 1)).float()
+        dets = suppress(decode(heat[0].cpu().numpy(), size[0].cpu().numpy(),
+                               offset[0].cpu().numpy(), 0.05))  # fmt: skip
+        truth = np.asarray([[b.left, b.top, b.right, b.bottom] for b in record.boxes], np.float32)
+        truth_cls = np.asarray([CLASS_INDEX[b.cls] for b in record.boxes])
+        pred = np.asarray(
+            [[d.left * back_x, d.top * back_y, d.right * back_x, d.bottom * back_y] for d in dets],
+            np.float32,
+        ).reshape(-1, 4)
+        pred_cls = np.asarray([d.cls for d in dets])
+        scores = np.asarray([d.score for d in dets])
+        for c in set(truth_cls.tolist()) | set(pred_cls.tolist()):
+            p, t = pred_cls == c, truth_cls == c
+            hits = match(pred[p], scores[p], truth[t])
+            s, h, n = per_class.setdefault(c, ([], [], 0))
+            per_class[c] = (s + scores[p].tolist(), h + hits.tolist(), n + int(t.sum()))
+        confident = scores >= 0.3
+        found += int(match(pred[confident], scores[confident], truth).sum())
+        total += len(truth)
+    aps = [average_precision(s, h, n) for s, h, n in per_class.values() if n > 0]
+    model.train()
+    return {"map50": float(np.mean(aps)) if aps else 0.0, "recall": found / max(total, 1)}
+
+
+def _lr_factor(step: int, total: int) -> float:
+    warmup = max(1, total // 20)
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _split(folders: list[Path]) -> tuple[list[Record], list[Record]]:
+    records = [r for folder in folders for r in read_dataset(folder) if r.boxes]
+    val = [r for r in records if r.seed % 10 == 0]
+    return [r for r in records if r.seed % 10 != 0], val
+
+
+def train(args: argparse.Namespace) -> Path:
+    from tqdm import tqdm
+
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
+    if device.type == "cpu":
+        torch.set_num_threads(args.threads)
+    train_set, val_set = _split(args.data)
+    if not train_set:
+        raise SystemExit(
+            f"no labelled images in {', '.join(map(str, args.data))}: "
+            "run python -m grounding.detector.data"
+        )
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    model = ElementDetector(len(DETECTOR_CLASSES), args.width).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    steps_per_epoch = max(1, len(train_set) // args.batch)
+    total_steps = args.epochs * steps_per_epoch
+    # Warm-up then cosine, as a function of the step: a resumed run with more
+    # epochs simply stretches the rest of the curve.
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: _lr_factor(step, total_steps)
+    )
+    start_epoch = 0
+    checkpoint = out / "checkpoint.pt"
+    if checkpoint.exists() and not args.restart:
+        state = torch.load(checkpoint, map_location=device)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        start_epoch = state["epoch"]
+        logger.info("resumed from %s at epoch %d", checkpoint, start_epoch)
+    crops = CropSet(train_set, args.crop, args.seed)
+    logger.info("training on %d images (%d held out) on %s", len(train_set), len(val_set), device)
+    run_started, stop = time.monotonic(), False
+    for epoch in range(start_epoch, args.epochs):
+        crops.epoch = epoch
+        loader = DataLoader(crops, batch_size=args.batch, shuffle=True, drop_last=True,
+                            num_workers=args.workers,
+                            generator=torch.Generator().manual_seed(args.seed + epoch))  # fmt: skip
+        sums: dict[str, float] = {}
+        started = time.monotonic()
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", file=sys.stderr, leave=False)
+        for batch in bar:
+            batch = [b.to(device, non_blocking=True) for b in batch]
+            with torch.autocast(device.type, torch.bfloat16, enabled=device.type == "cuda"):
+                outputs = model(batch[0])
+            losses = loss_fn(outputs, batch)
+            optimizer.zero_grad(set_to_none=True)
+            losses["total"].backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            optimizer.step()
+            schedule.step()
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + float(v)
+            bar.set_postfix(loss=f"{float(losses['total']):.3f}")
+        row: dict[str, float] = {k: v / steps_per_epoch for k, v in sums.items()}
+        row["epoch"] = epoch + 1
+        row["seconds"] = round(time.monotonic() - started, 1)
+        if val_set and ((epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs):
+            row.update(evaluate(model, val_set[: args.val_images], device))
+        logger.info("epoch %s", json.dumps({k: round(v, 4) for k, v in row.items()}))
+        with (out / "log.jsonl").open("a", encoding="utf-8") as log:
+            log.write(json.dumps(row) + "\n")
+        if args.max_minutes and time.monotonic() - run_started > 60 * args.max_minutes:
+            logger.warning("stopping after epoch %d: --max-minutes %s reached", epoch + 1,
+                           args.max_minutes)  # fmt: skip
+            stop = True
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(), "epoch": epoch + 1,
+                    "width": args.width}, checkpoint)  # fmt: skip
+        if stop:
+            break
+    from .export import export
+
+    return export(model.cpu(), out / "detector.onnx", INPUT_SCALE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grounding.detector.train", description=__doc__)
+    parser.add_argument("--data", type=Path, nargs="+", required=True,
+                        help="dataset folders (each with labels.jsonl)")  # fmt: skip
+    parser.add_argument("--out", type=Path, required=True, help="checkpoints, log and ONNX")
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--crop", type=int, default=384, help="training crop side (px)")
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--width", type=int, default=32, help="network width (channels)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for training")
+    parser.add_argument("--eval-every", type=int, default=5)
+    parser.add_argument("--val-images", type=int, default=100)
+    parser.add_argument("--max-minutes", type=float, default=0.0,
+                        help="stop (and export) after the epoch that passes this time")  # fmt: skip
+    parser.add_argument("--cpu", action="store_true", help="train on the CPU even with CUDA")
+    parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    path = train(args)
+    logger.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

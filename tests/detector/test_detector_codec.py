@@ -1,0 +1,80 @@
+"""The detector's target encoding and output decoding invert each other."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from grounding.detector.codec import ALIGN, STRIDE, Detection, decode, prepare, suppress
+from grounding.detector.metrics import average_precision, iou_matrix, match
+from grounding.detector.targets import encode
+
+
+def _peaks(heat: np.ndarray) -> np.ndarray:
+    """What the exported graph does: keep 3x3 local maxima."""
+    padded = np.pad(heat, ((0, 0), (1, 1), (1, 1)), constant_values=-1)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(1, 2))
+    return heat * (heat == windows.max(axis=(-1, -2)))
+
+
+def test_encoded_targets_decode_back_to_the_boxes() -> None:
+    boxes = np.asarray([[10, 12, 90, 40], [200, 100, 216, 116], [40, 150, 300, 180]], np.float32)
+    classes = np.asarray([0, 2, 1])
+    t = encode(boxes, classes, 256 // STRIDE, 320 // STRIDE, num_classes=12)
+    assert t.mask.sum() == 3
+    assert (t.heat.max(axis=(1, 2))[[0, 1, 2]] == 1.0).all()
+    dets = decode(_peaks(t.heat), t.size, t.offset, threshold=0.99)
+    got = sorted(
+        (d.cls, round(d.left), round(d.top), round(d.right), round(d.bottom)) for d in dets
+    )
+    want = sorted((int(c), *map(int, b)) for c, b in zip(classes, boxes, strict=True))
+    assert got == want
+
+
+def test_small_box_keeps_its_centre_next_to_a_big_one() -> None:
+    # A checkbox inside a list row: both centres must survive encoding.
+    boxes = np.asarray([[0, 0, 400, 40], [192, 12, 208, 28]], np.float32)
+    t = encode(boxes, np.asarray([7, 2]), 16, 128, num_classes=12)
+    dets = decode(_peaks(t.heat), t.size, t.offset, threshold=0.99)
+    assert {d.cls for d in dets} == {7, 2}
+
+
+def test_prepare_pads_to_the_grid_and_reports_the_way_back() -> None:
+    image = Image.new("RGB", (1920, 1080), (255, 0, 0))
+    array, back_x, back_y = prepare(image, 0.75)
+    assert array.shape[0] == 1
+    assert array.shape[1] == 3
+    assert array.shape[2] % ALIGN == 0
+    assert array.shape[3] % ALIGN == 0
+    assert array.shape[3] == 1440
+    assert array.shape[2] == 832
+    assert array[0, 0, :810, :1440].min() == pytest.approx(1.0)
+    assert array[0, :, 810:, :].max() == 0.0  # padding stays black
+    assert back_x == pytest.approx(1920 / 1440)
+    assert back_y == pytest.approx(1080 / 810)
+
+
+def test_suppression_is_per_class() -> None:
+    dets = [
+        Detection(0, 0, 100, 30, cls=4, score=0.9),
+        Detection(2, 0, 100, 30, cls=4, score=0.8),  # duplicate dropdown: dropped
+        Detection(0, 0, 90, 30, cls=1, score=0.7),  # its entry, a field: kept
+    ]
+    kept = suppress(dets)
+    assert [(d.cls, d.score) for d in kept] == [(4, 0.9), (1, 0.7)]
+
+
+def test_average_precision_on_a_hand_computed_case() -> None:
+    # Ranked hits: T F T with 3 truths -> precision at hits 1 and 2/3, recall steps of 1/3.
+    ap = average_precision([0.9, 0.8, 0.7], [True, False, True], num_truth=3)
+    assert ap == pytest.approx(1 / 3 * 1.0 + 1 / 3 * (2 / 3))
+    assert average_precision([], [], num_truth=2) == 0.0
+
+
+def test_greedy_match_takes_each_truth_once() -> None:
+    truth = np.asarray([[0, 0, 10, 10]], np.float32)
+    pred = np.asarray([[0, 0, 10, 10], [1, 0, 10, 10], [50, 50, 60, 60]], np.float32)
+    hits = match(pred, np.asarray([0.5, 0.9, 0.8]), truth)
+    assert hits.tolist() == [False, True, False]  # the higher score wins the truth
+    assert iou_matrix(pred, truth)[2, 0] == 0.0

@@ -1,0 +1,89 @@
+"""Training runs, resumes, and exports a model that the runtime expert loads."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from grounding.detector.classes import DETECTOR_CLASSES
+from grounding.detector.codec import prepare
+from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample, read_dataset
+from grounding.detector.model import ElementDetector, ExportWrapper
+from grounding.detector.onnx_detector import OnnxDetector
+from grounding.detector.train import main as train_main
+from grounding.errors import ExpertUnavailable
+
+
+def _toy_dataset(root: Path, count: int) -> Path:
+    writer = DatasetWriter(root)
+    for seed in range(count):
+        rng = random.Random(seed)
+        image = Image.new("RGB", (320, 224), (240, 240, 240))
+        draw = ImageDraw.Draw(image)
+        boxes = []
+        for _ in range(4):
+            x, y = rng.randint(0, 250), rng.randint(0, 190)
+            draw.rectangle((x, y, x + 60, y + 24), fill=(190, 190, 215), outline=(60, 60, 60))
+            boxes.append(LabeledBox(x, y, x + 61, y + 25, "button"))
+        writer.add(Sample(image, boxes, "toy", seed))
+    return root
+
+
+@pytest.mark.slow
+def test_train_resume_export_and_load(tmp_path: Path) -> None:
+    data = _toy_dataset(tmp_path / "data", 12)
+    assert len(list(read_dataset(data))) == 12
+    out = tmp_path / "run"
+    common = ["--data", str(data), "--out", str(out), "--batch", "4", "--crop", "128",
+              "--workers", "0", "--eval-every", "1", "--width", "8"]  # fmt: skip
+    assert train_main([*common, "--epochs", "1"]) == 0
+    assert train_main([*common, "--epochs", "2"]) == 0  # resumes at epoch 1
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [row["epoch"] for row in log] == [1, 2]
+    assert all(np.isfinite(row["total"]) and 0.0 <= row["map50"] <= 1.0 for row in log)
+
+    detector = OnnxDetector(out / "detector.onnx", score_threshold=0.0)
+    assert detector.classes == DETECTOR_CLASSES
+    assert detector.scale == 0.75
+    image = Image.open(next((data / "images").iterdir()))
+    elements = detector.parse(image)
+    assert elements
+    assert all(e.source == "detector" for e in elements)
+    assert all(0 <= e.box.left < e.box.right <= image.width for e in elements)
+
+    # The exported graph computes what the PyTorch model computes.
+    state = torch.load(out / "checkpoint.pt", map_location="cpu")
+    model = ElementDetector(len(DETECTOR_CLASSES), state["width"])
+    model.load_state_dict(state["model"])
+    array, _, _ = prepare(image, 0.75)
+    with torch.no_grad():
+        want = ExportWrapper(model.eval())(torch.from_numpy(array))
+    got = ort.InferenceSession(str(out / "detector.onnx")).run(None, {"image": array})
+    np.testing.assert_allclose(want[1].numpy(), got[1], atol=1e-4)  # size
+    np.testing.assert_allclose(want[2].numpy(), got[2], atol=1e-4)  # offset
+    # Peaks: each ONNX peak holds the model's heat there and is a local maximum
+    # (on an untrained model's flat plateaus float noise may pick another tie).
+    with torch.no_grad():
+        heat = torch.sigmoid(model(torch.from_numpy(array))[0])
+        local_max = torch.nn.functional.max_pool2d(heat, 3, 1, 1).numpy()
+    peaks = got[0] > 0
+    assert peaks.any()
+    np.testing.assert_allclose(heat.numpy()[peaks], got[0][peaks], atol=1e-4)
+    np.testing.assert_allclose(local_max[peaks], got[0][peaks], atol=1e-4)
+
+
+def test_missing_or_foreign_model_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ExpertUnavailable, match="train one"):
+        OnnxDetector(tmp_path / "nope.onnx")
+    foreign = tmp_path / "foreign.onnx"
+    torch.onnx.export(torch.nn.Conv2d(3, 1, 1), (torch.zeros(1, 3, 8, 8),), str(foreign),
+                      input_names=["image"], dynamo=False)  # fmt: skip
+    with pytest.raises(ExpertUnavailable, match="not a desktop-agent detector"):
+        OnnxDetector(foreign)
