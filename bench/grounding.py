@@ -21,6 +21,9 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from grounding import Grounder
+from grounding.detector.onnx_detector import OnnxDetector
+from grounding.icons.match import default_matcher
+from grounding.icons.recognizer import IconRecognizer
 from grounding.ocr import OcrWord, TesseractOcr, TextReader
 from grounding.rapid_ocr import RapidOcr
 from grounding.static import StaticExpert
@@ -82,12 +85,17 @@ def main() -> int:
     frames = load_set(args.set)
     ocr = TesseractOcr()
     rapid = RapidOcr()
+    detector = OnnxDetector()
+    icons = (IconRecognizer.default(), default_matcher())
     conditions: dict[str, Callable[[Frame], Grounder]] = {
         "live: mixture (OCR + a11y)": lambda f: Grounder(
             ocr, experts=[StaticExpert("atspi", f.a11y)], fallback=rapid
         ),
         "image only: mixture (Tesseract, RapidOCR when unsure)": lambda f: Grounder(
             ocr, fallback=rapid
+        ),
+        "image only: full mixture (+ detector, icon recognizer)": lambda f: Grounder(
+            ocr, experts=[detector], fallback=rapid, icons=icons
         ),
         "Tesseract alone": lambda f: Grounder(ocr),
         "RapidOCR alone": lambda f: Grounder(rapid),
@@ -116,7 +124,7 @@ def main() -> int:
             ["parse", "median_ms", "p90_ms", "n"],
         )
     live = results["live: mixture (OCR + a11y)"]
-    image = results["image only: mixture (Tesseract, RapidOCR when unsure)"]
+    image = results["image only: full mixture (+ detector, icon recognizer)"]
     checks = {
         "live text": live["accuracy"].get("text", 0.0),
         "live icon": live["accuracy"].get("icon", 0.0),

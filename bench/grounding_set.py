@@ -7,8 +7,9 @@ snapshot of each state, and writes queries for the interactive elements
 whose accessible name is unique on that screen.
 
 Kind: "text" when the element's name is legible inside its own box to an
-oracle (Tesseract at 3x on the crop, far stronger than a whole-frame pass),
-else "icon" (toolbar glyphs, window buttons, icon-named combo boxes).
+oracle (bench/legibility.py: Tesseract at 3x on the crop and on the ink in
+it, RapidOCR on the box widened a little; far stronger than a whole-frame
+pass), else "icon" (toolbar glyphs, window buttons, icon-named combo boxes).
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from pathlib import Path
 
 from PIL import Image
 
+from bench.legibility import LegibilityOracle
 from desktop_agent.desktop.local import LocalDesktop
 from desktop_agent.desktop.virtual import VirtualDisplay, isolated_app_env
 from grounding import Element
 from grounding.a11y.atspi import AtspiExpert
-from grounding.ocr import OcrConfig, TesseractOcr
 from grounding.text_match import normalize
 
 logger = logging.getLogger("bench.grounding_set")
@@ -125,16 +126,8 @@ def _click_by_name(display: VirtualDisplay, desktop: LocalDesktop, name: str) ->
     time.sleep(0.6)
 
 
-def _legible(oracle: TesseractOcr, image: Image.Image, element: Element) -> bool:
-    """Is the element's name written inside its box? (the oracle for "text" kind)"""
-    box = element.box
-    crop = image.crop((box.left, box.top, box.right, box.bottom))
-    read = normalize(" ".join(w.text for w in oracle.read_words(crop)))
-    name = normalize(element.text)
-    return bool(name) and name in read
-
-
-def _description(element: Element, kind: str) -> str:
+def describe(element: Element, kind: str) -> str:
+    """A query as a person would say it: quoted when the label is on screen."""
     role_word = TARGET_ROLES.get(element.role, "")
     name = element.text.strip()
     if kind == "icon" and _ICON_NAME.match(name):
@@ -148,7 +141,7 @@ Captured = tuple[Image.Image, list[Element], list[dict[str, object]]]
 
 
 def capture_frame(display: VirtualDisplay, desktop: LocalDesktop, scenario: Scenario,
-                  theme: str, work: Path, oracle: TesseractOcr) -> Captured | None:  # fmt: skip
+                  theme: str, work: Path, oracle: LegibilityOracle) -> Captured | None:  # fmt: skip
     proc = display.launch(scenario.command, env=_app_env(work / "home", theme, scenario.qt))
     try:
         window = find_window(display, scenario.window_class, timeout_s=20)
@@ -178,8 +171,8 @@ def capture_frame(display: VirtualDisplay, desktop: LocalDesktop, scenario: Scen
             continue
         if names[normalize(element.text)] > 1 or element.box.area < 64:
             continue  # ambiguous by name, or too small to be a target
-        kind = "text" if _legible(oracle, image, element) else "icon"
-        queries.append({"description": _description(element, kind), "kind": kind,
+        kind = "text" if oracle.legible(image, element) else "icon"
+        queries.append({"description": describe(element, kind), "kind": kind,
                         "box": element.box.to_dict(), "role": element.role,
                         "name": element.text})  # fmt: skip
     return image, elements, queries
@@ -187,7 +180,7 @@ def capture_frame(display: VirtualDisplay, desktop: LocalDesktop, scenario: Scen
 
 def build(out: Path, sizes: tuple[tuple[int, int], ...] = SIZES) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    oracle = TesseractOcr(OcrConfig(scales=(3.0,), psm=7))
+    oracle = LegibilityOracle()
     frames = []
     total = len(sizes) * len(GTK_THEMES) * len(SCENARIOS)
     done = 0

@@ -27,6 +27,14 @@ from .fusion import (
     from_text_matches,
     merge_duplicates,
 )
+from .icon_candidates import (
+    Matcher,
+    RecognizedIcon,
+    Recognizer,
+    icon_candidates,
+    recognize_icons,
+    textless_boxes,
+)
 from .ocr import OcrWord, TextReader
 from .query import Query, parse_query
 from .registry import build_experts
@@ -55,6 +63,7 @@ class Grounder:
         experts: Sequence[ElementExpert] = (),
         vlm: VlmExpert | None = None,
         fallback: TextReader | None = None,
+        icons: tuple[Recognizer, Matcher] | None = None,
         min_confidence: float = MIN_CONFIDENCE,
     ) -> None:
         self.ocr = ocr
@@ -64,6 +73,9 @@ class Grounder:
         self._fallback_words: list[OcrWord] | None = None
         self.experts = list(experts)
         self.vlm = vlm
+        # The icon recognizer names glyphs in detected boxes that carry no text.
+        self.icons = icons
+        self._recognized: list[RecognizedIcon] | None = None
         self.min_confidence = min_confidence
         self.vlm_calls = 0
         self._lock = threading.Lock()
@@ -82,7 +94,8 @@ class Grounder:
         built = build_experts(experts, lang=lang)
         for name, why in built.skipped.items():
             logger.info("grounding without %s: %s", name, why)
-        return cls(built.text, experts=built.elements, vlm=built.vlm, fallback=built.fallback)
+        return cls(built.text, experts=built.elements, vlm=built.vlm, fallback=built.fallback,
+                   icons=built.icons)  # fmt: skip
 
     # -- per-frame expert output, each computed at most once per frame ------
 
@@ -91,7 +104,7 @@ class Grounder:
         with self._lock:
             if key != self._frame:
                 self._frame, self._words, self._elements = key, None, {}
-                self._fallback_words = None
+                self._fallback_words = self._recognized = None
 
     def words(self, image: Image.Image) -> list[OcrWord]:
         """OCR words of `image`; an identical frame is never read twice in a row."""
@@ -170,6 +183,22 @@ class Grounder:
         return sorted([*ranked, *fused], key=lambda c: (-c.score, c.element.box.top,
                                                          c.element.box.left))  # fmt: skip
 
+    def _with_icons(
+        self, image: Image.Image, query: Query, description: str, ranked: list[Candidate]
+    ) -> list[Candidate]:
+        assert self.icons is not None
+        recognizer, matcher = self.icons
+        with self._lock:
+            recognized = self._recognized
+        if recognized is None:
+            boxes = textless_boxes(self.expert_elements(image), self.words(image))
+            recognized = recognize_icons(image, boxes, recognizer)
+            with self._lock:
+                self._recognized = recognized
+        found = apply_role(icon_candidates(description, recognized, matcher), query.role)
+        return sorted([*ranked, *found], key=lambda c: (-c.score, c.element.box.top,
+                                                        c.element.box.left))  # fmt: skip
+
     def locate(
         self, image: Image.Image, description: str, *, whole_only: bool = False
     ) -> GroundingResult | None:
@@ -189,6 +218,9 @@ class Grounder:
             confident = [c for c in ranked if c.score >= self.min_confidence]
             if whole_only:
                 confident = [c for c in confident if c.whole]
+        if not confident and self.icons is not None and not whole_only:
+            ranked = self._with_icons(image, query, description, ranked)
+            confident = [c for c in ranked if c.score >= self.min_confidence]
         if confident:
             best = _pick(confident, query, image.size)
             return _result(best, ranked, best.evidence[0])

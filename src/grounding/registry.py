@@ -17,6 +17,7 @@ from PIL import Image
 
 from .errors import ExpertUnavailable
 from .experts import ElementExpert, VlmExpert
+from .icon_candidates import Matcher, Recognizer
 from .ocr import OcrConfig, OcrWord, TesseractOcr, TextReader
 from .tess_inproc import InProcessTesseract
 from .tiles import TiledReader
@@ -34,6 +35,7 @@ class ExpertSet:
     elements: list[ElementExpert] = field(default_factory=list)
     vlm: VlmExpert | None = None
     fallback: TextReader | None = None  # a second OCR, asked only when nothing else is sure
+    icons: tuple[Recognizer, Matcher] | None = None  # names glyphs in detected boxes
     skipped: dict[str, str] = field(default_factory=dict)  # name -> why
 
 
@@ -97,6 +99,13 @@ def _element_expert(name: str) -> ElementExpert:
     return OnnxDetector()
 
 
+def _icons() -> tuple[Recognizer, Matcher]:
+    from .icons.match import default_matcher
+    from .icons.recognizer import IconRecognizer
+
+    return IconRecognizer.default(), default_matcher()
+
+
 def _vlm() -> VlmExpert:
     from .vlm import VlmConfig, VlmGrounder
 
@@ -133,6 +142,11 @@ def build_experts(names: Sequence[str] | None, *, lang: str = "eng") -> ExpertSe
                 raise
             experts.skipped[name] = str(exc)
             logger.info("expert %s skipped: %s", name, exc)
+    if any(getattr(e, "name", "") == "detector" for e in experts.elements):
+        try:
+            experts.icons = _icons()
+        except ExpertUnavailable as exc:
+            experts.skipped["icons"] = str(exc)
     if "vlm" in wanted:
         try:
             experts.vlm = _vlm()

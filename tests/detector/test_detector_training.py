@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from grounding.detector.classes import DETECTOR_CLASSES
 from grounding.detector.codec import prepare
 from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample, read_dataset
-from grounding.detector.model import ElementDetector, ExportWrapper
+from grounding.detector.model import ElementDetector, ExportWrapper, from_bytes
 from grounding.detector.onnx_detector import OnnxDetector
 from grounding.detector.train import main as train_main
 from grounding.errors import ExpertUnavailable
@@ -71,7 +71,7 @@ def test_train_resume_export_and_load(tmp_path: Path) -> None:
     # Peaks: each ONNX peak holds the model's heat there and is a local maximum
     # (on an untrained model's flat plateaus float noise may pick another tie).
     with torch.no_grad():
-        heat = torch.sigmoid(model(torch.from_numpy(array))[0])
+        heat = torch.sigmoid(model(from_bytes(torch.from_numpy(array)))[0])
         local_max = torch.nn.functional.max_pool2d(heat, 3, 1, 1).numpy()
     peaks = got[0] > 0
     assert peaks.any()

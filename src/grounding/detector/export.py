@@ -21,12 +21,12 @@ logger = logging.getLogger(__name__)
 
 def export(model: ElementDetector, path: Path, input_scale: float) -> Path:
     model = model.eval()
-    dummy = torch.zeros(1, 3, 256, 384)
+    dummy = torch.zeros(1, 256, 384, 3, dtype=torch.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
         ExportWrapper(model), (dummy,), str(path),
         input_names=["image"], output_names=["heat", "size", "offset"],
-        dynamic_axes={"image": {2: "height", 3: "width"}},
+        dynamic_axes={"image": {1: "height", 2: "width"}},
         opset_version=17, dynamo=False,
     )  # fmt: skip
     proto = onnx.load(str(path))
@@ -34,6 +34,7 @@ def export(model: ElementDetector, path: Path, input_scale: float) -> Path:
         "classes": json.dumps(list(DETECTOR_CLASSES)),
         "input_scale": str(input_scale),
         "stride": "4",
+        "input": "1 x H x W x 3 uint8 RGB, H and W multiples of 32",
         "producer": "desktop-agent grounding.detector.train",
     }
     for key, value in meta.items():

@@ -93,15 +93,20 @@ class ElementDetector(nn.Module):
         return self.heat(feats), self.size(feats), self.offset(feats)
 
 
+def from_bytes(image: torch.Tensor) -> torch.Tensor:
+    """N x H x W x 3 uint8 (what codec.prepare gives) -> N x 3 x H x W in [0, 1]."""
+    return image.permute(0, 3, 1, 2).float() / 255.0
+
+
 class ExportWrapper(nn.Module):
-    """The inference graph: sigmoid heat with non-peaks zeroed, size, offset."""
+    """The inference graph: bytes in; sigmoid heat with non-peaks zeroed, size, offset out."""
 
     def __init__(self, model: ElementDetector) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        logits, size, offset = self.model(image)
+        logits, size, offset = self.model(from_bytes(image))
         heat = torch.sigmoid(logits)
         peaks = F.max_pool2d(heat, 3, 1, 1)
         return heat * (heat == peaks).to(heat.dtype), size, offset

@@ -27,7 +27,7 @@ from .classes import CLASS_INDEX, DETECTOR_CLASSES
 from .codec import STRIDE, decode, prepare, suppress
 from .dataset import Record, read_dataset
 from .metrics import average_precision, match
-from .model import ElementDetector
+from .model import ElementDetector, from_bytes
 from .targets import augment, encode
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def evaluate(
     for record in records:
         image = record.load()
         array, back_x, back_y = prepare(image, INPUT_SCALE)
-        logits, size, offset = model(torch.from_numpy(array).to(device))
+        logits, size, offset = model(from_bytes(torch.from_numpy(array).to(device)))
         heat = torch.sigmoid(logits)
         heat = heat * (heat == F.max_pool2d(heat, 3, 1, 1)).float()
         dets = suppress(decode(heat[0].cpu().numpy(), size[0].cpu().numpy(),
@@ -157,6 +157,10 @@ def train(args: argparse.Namespace) -> Path:
     )
     start_epoch = 0
     checkpoint = out / "checkpoint.pt"
+    if args.init is not None and not checkpoint.exists():
+        # Fine-tuning: the weights of an earlier run, a fresh optimizer and schedule.
+        model.load_state_dict(torch.load(args.init, map_location=device)["model"])
+        logger.info("starting from the weights in %s", args.init)
     if checkpoint.exists() and not args.restart:
         state = torch.load(checkpoint, map_location=device)
         model.load_state_dict(state["model"])
@@ -227,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--val-images", type=int, default=100)
     parser.add_argument("--max-minutes", type=float, default=0.0,
                         help="stop (and export) after the epoch that passes this time")  # fmt: skip
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from this checkpoint's weights (fine-tuning)")  # fmt: skip
     parser.add_argument("--cpu", action="store_true", help="train on the CPU even with CUDA")
     parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
     args = parser.parse_args(argv)

@@ -1,0 +1,98 @@
+"""Icon candidates: detected elements with no text on them, named by the icon model.
+
+"the Save button" may be a floppy glyph with no label anywhere. The detector
+finds the button; the icon recognizer says what its glyph means
+("document-save"); the icon matcher scores how well the description's words
+fit that meaning. This runs only after OCR found nothing confident, and only
+for descriptions that name an icon the vocabulary knows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from PIL import Image
+
+from .fusion import Candidate
+from .ocr import OcrWord
+from .types import Box, Element
+
+logger = logging.getLogger(__name__)
+
+# Detected kinds that can carry a glyph instead of a label.
+ICON_ROLES = frozenset({"button", "icon", "toggle", "radio", "tab", "menu_item", "checkbox"})
+MAX_ICON_SIDE = 160  # px: bigger boxes are panels or rows, not glyph buttons
+# An icon match of 0.5 (say, 0.6 sure of a meaning that the description names
+# nearly exactly) is as good as a confident text match.
+_SCORE_OFFSET = 0.3
+
+
+class Recognizer(Protocol):
+    def recognize(
+        self, crops: Sequence[Image.Image], top_k: int = 5
+    ) -> list[list[tuple[str, float]]]: ...
+
+
+class Matcher(Protocol):
+    def match(self, description: str, meanings: Sequence[tuple[str, float]]) -> float: ...
+
+    def named(self, description: str, minimum: float = 0.5) -> list[tuple[str, float]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RecognizedIcon:
+    element: Element
+    meanings: tuple[tuple[str, float], ...]
+
+
+def _has_text(box: Box, words: Sequence[OcrWord]) -> bool:
+    """A real word (two letters or digits or more) centred in the box: a labelled control."""
+    for word in words:
+        if box.contains(*word.box.center) and sum(ch.isalnum() for ch in word.text) >= 2:
+            return True
+    return False
+
+
+def textless_boxes(elements: Sequence[Element], words: Sequence[OcrWord]) -> list[Element]:
+    """Detected elements that may be icons: right kind and size, no word on them."""
+    return [
+        e
+        for e in elements
+        if e.source == "detector"
+        and e.role in ICON_ROLES
+        and 6 <= e.box.width <= MAX_ICON_SIDE
+        and 6 <= e.box.height <= MAX_ICON_SIDE
+        and not _has_text(e.box, words)
+    ]
+
+
+def recognize_icons(
+    image: Image.Image, boxes: Sequence[Element], recognizer: Recognizer
+) -> list[RecognizedIcon]:
+    """Every candidate box's meanings, in one batch."""
+    if not boxes:
+        return []
+    crops = [image.crop((b.box.left, b.box.top, b.box.right, b.box.bottom)) for b in boxes]
+    recognized = recognizer.recognize(crops, top_k=5)
+    return [RecognizedIcon(b, tuple(m)) for b, m in zip(boxes, recognized, strict=True)]
+
+
+def icon_candidates(
+    description: str, icons: Sequence[RecognizedIcon], matcher: Matcher
+) -> list[Candidate]:
+    """Candidates for a description among recognised icons (empty if it names no icon)."""
+    if not icons or not matcher.named(description):
+        return []
+    out = []
+    for icon in icons:
+        fit = matcher.match(description, icon.meanings)
+        if fit <= 0.0:
+            continue
+        meaning = icon.meanings[0][0]
+        element = replace(icon.element, text=meaning, source="detector")
+        out.append(Candidate(element, _SCORE_OFFSET + fit, False, ("detector", "icons")))
+    logger.debug("icon candidates for %r: %d of %d icons", description, len(out), len(icons))
+    return out

@@ -1,0 +1,88 @@
+"""Icon-only buttons are found by the detector plus the icon recognizer, with no text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from grounding import Grounder
+from grounding.detector.onnx_detector import OnnxDetector
+from grounding.icon_candidates import textless_boxes
+from grounding.icons.match import default_matcher
+from grounding.icons.recognizer import IconRecognizer
+from grounding.ocr import OcrWord, TesseractOcr
+from grounding.types import Box, Element
+
+ICONS = Path("/usr/share/icons/Adwaita/16x16/actions")
+TOOLBAR = ("document-new", "document-save", "edit-find", "list-add", "list-remove")
+
+
+def _toolbar_window() -> tuple[Image.Image, dict[str, Box]]:
+    """A GTK-like window: a labelled button, a text line, and a row of icon-only buttons."""
+    image = Image.new("RGB", (640, 400), (246, 245, 244))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("DejaVuSans.ttf", 14)
+    draw.rectangle((0, 0, 639, 46), fill=(235, 235, 235))
+    boxes: dict[str, Box] = {}
+    for i, name in enumerate(TOOLBAR):
+        left, top = 12 + i * 44, 6
+        draw.rounded_rectangle((left, top, left + 34, top + 34), radius=5,
+                               fill=(250, 250, 250), outline=(205, 199, 194))  # fmt: skip
+        icon = Image.open(ICONS / f"{name}-symbolic.symbolic.png").convert("RGBA")
+        image.paste(icon, (left + 9, top + 9), icon)
+        boxes[name] = Box(left, top, left + 35, top + 35)
+    draw.text((20, 90), "Documents and folders", fill=(40, 40, 40), font=font)
+    draw.rounded_rectangle((20, 330, 120, 364), radius=5, fill=(250, 250, 250),
+                           outline=(205, 199, 194))  # fmt: skip
+    draw.text((50, 338), "Close", fill=(40, 40, 40), font=font)
+    return image, boxes
+
+
+def test_textless_boxes_keep_only_detected_glyph_buttons() -> None:
+    word = OcrWord("Close", Box(50, 338, 90, 356), 90.0, (1, 1, 1))
+    elements = [
+        Element(Box(20, 330, 120, 364), "button", "", "detector", 0.9),  # labelled
+        Element(Box(12, 6, 47, 41), "button", "", "detector", 0.9),  # glyph only
+        Element(Box(12, 6, 47, 41), "button", "Save", "atspi", 1.0),  # not the detector's
+        Element(Box(0, 0, 600, 300), "list_item", "", "detector", 0.9),  # a row
+    ]
+    assert textless_boxes(elements, [word]) == [elements[1]]
+
+
+@pytest.fixture(scope="module")
+def icon_grounder() -> Grounder:
+    return Grounder(TesseractOcr(), experts=[OnnxDetector()],
+                    icons=(IconRecognizer.default(), default_matcher()))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "name"),
+    [
+        ("the Save button", "document-save"),
+        ("the search icon", "edit-find"),
+        ("the Add button", "list-add"),
+    ],
+)
+def test_icon_button_is_found_by_its_meaning(
+    icon_grounder: Grounder, description: str, name: str
+) -> None:
+    image, boxes = _toolbar_window()
+    result = icon_grounder.locate(image, description)
+    assert result is not None, f"{description!r} not found"
+    assert boxes[name].contains(*result.point), (description, result)
+    assert "icons" in result.expert
+
+
+def test_text_still_wins_where_it_is_written(icon_grounder: Grounder) -> None:
+    image, _ = _toolbar_window()
+    result = icon_grounder.locate(image, "the Close button")
+    assert result is not None
+    assert Box(20, 330, 120, 364).contains(*result.point)
+    assert "icons" not in result.expert
+
+
+def test_a_description_naming_no_icon_finds_nothing(icon_grounder: Grounder) -> None:
+    image, _ = _toolbar_window()
+    assert icon_grounder.locate(image, "the Spreadsheet totals field") is None
