@@ -48,10 +48,17 @@ class RecognizedIcon:
     meanings: tuple[tuple[str, float], ...]
 
 
+MIN_WORD_CONFIDENCE = 0.6  # (0..1) OCR reads glyphs as short low-confidence "words"
+
+
 def _has_text(box: Box, words: Sequence[OcrWord]) -> bool:
-    """A real word (two letters or digits or more) centred in the box: a labelled control."""
+    """A real word (two letters or digits or more, read with confidence) centred in the box."""
     for word in words:
-        if box.contains(*word.box.center) and sum(ch.isalnum() for ch in word.text) >= 2:
+        if (
+            box.contains(*word.box.center)
+            and sum(ch.isalnum() for ch in word.text) >= 2
+            and word.confidence >= MIN_WORD_CONFIDENCE
+        ):
             return True
     return False
 
