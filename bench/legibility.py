@@ -21,20 +21,13 @@ import json
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from PIL import Image, ImageChops, ImageOps
+from PIL import Image
 
 from grounding import Element
+from grounding.glyphs import ink_box
 from grounding.ocr import OcrConfig, TesseractOcr
 from grounding.rapid_ocr import RapidOcr
 from grounding.text_match import normalize
-
-
-def _ink_box(crop: Image.Image) -> tuple[int, int, int, int] | None:
-    """The box of pixels that differ from the crop's corner colour (the glyphs)."""
-    gray = ImageOps.grayscale(crop)
-    background = Image.new("L", gray.size, gray.getpixel((0, 0)))
-    diff = ImageChops.difference(gray, background).point(lambda v: 255 if v > 40 else 0)
-    return diff.getbbox()
 
 
 class LegibilityOracle:
@@ -51,7 +44,7 @@ class LegibilityOracle:
         crop = image.crop((box.left, box.top, box.right, box.bottom))
         if self._reads(name, self.line, crop):
             return True
-        ink = _ink_box(crop)
+        ink = ink_box(crop)
         if ink is not None:
             left, top, right, bottom = ink
             pad = 4

@@ -27,6 +27,7 @@ from .fusion import (
     from_text_matches,
     merge_duplicates,
 )
+from .glyphs import default_glyph_reader, glyph_boxes, glyph_candidates, read_glyphs, wants_glyphs
 from .icon_candidates import (
     Matcher,
     RecognizedIcon,
@@ -39,7 +40,7 @@ from .ocr import OcrWord, TextReader
 from .query import Query, parse_query
 from .registry import build_experts
 from .text_match import match_text, normalize, visual_lines
-from .types import Element, GroundingResult
+from .types import Box, Element, GroundingResult
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class Grounder:
         # The icon recognizer names glyphs in detected boxes that carry no text.
         self.icons = icons
         self._recognized: list[RecognizedIcon] | None = None
+        self._glyphs: dict[Box, str] | None = None  # short labels read box by box
         self.min_confidence = min_confidence
         self.vlm_calls = 0
         self._lock = threading.Lock()
@@ -104,7 +106,7 @@ class Grounder:
         with self._lock:
             if key != self._frame:
                 self._frame, self._words, self._elements = key, None, {}
-                self._fallback_words = self._recognized = None
+                self._fallback_words = self._recognized = self._glyphs = None
 
     def words(self, image: Image.Image) -> list[OcrWord]:
         """OCR words of `image`; an identical frame is never read twice in a row."""
@@ -199,6 +201,23 @@ class Grounder:
         return sorted([*ranked, *found], key=lambda c: (-c.score, c.element.box.top,
                                                         c.element.box.left))  # fmt: skip
 
+    def _detected(self, image: Image.Image) -> bool:
+        return any(e.source == "detector" for e in self.expert_elements(image))
+
+    def _with_glyphs(
+        self, image: Image.Image, query: Query, ranked: list[Candidate]
+    ) -> list[Candidate]:
+        boxes = glyph_boxes(self.expert_elements(image), self.words(image))
+        with self._lock:
+            glyphs = self._glyphs
+        if glyphs is None:
+            glyphs = read_glyphs(image, boxes, default_glyph_reader())
+            with self._lock:
+                self._glyphs = glyphs
+        found = apply_role(glyph_candidates(query.text, boxes, glyphs), query.role)
+        return sorted([*ranked, *found], key=lambda c: (-c.score, c.element.box.top,
+                                                        c.element.box.left))  # fmt: skip
+
     def locate(
         self, image: Image.Image, description: str, *, whole_only: bool = False
     ) -> GroundingResult | None:
@@ -218,6 +237,9 @@ class Grounder:
             confident = [c for c in ranked if c.score >= self.min_confidence]
             if whole_only:
                 confident = [c for c in confident if c.whole]
+        if not confident and wants_glyphs(query.text) and self._detected(image):
+            ranked = self._with_glyphs(image, query, ranked)
+            confident = [c for c in ranked if c.score >= self.min_confidence]
         if not confident and self.icons is not None and not whole_only:
             ranked = self._with_icons(image, query, description, ranked)
             confident = [c for c in ranked if c.score >= self.min_confidence]

@@ -51,7 +51,7 @@ class RecognizedIcon:
 MIN_WORD_CONFIDENCE = 0.6  # (0..1) OCR reads glyphs as short low-confidence "words"
 
 
-def _has_text(box: Box, words: Sequence[OcrWord]) -> bool:
+def has_text(box: Box, words: Sequence[OcrWord]) -> bool:
     """A real word (two letters or digits or more, read with confidence) centred in the box."""
     for word in words:
         if (
@@ -72,7 +72,7 @@ def textless_boxes(elements: Sequence[Element], words: Sequence[OcrWord]) -> lis
         and e.role in ICON_ROLES
         and 6 <= e.box.width <= MAX_ICON_SIDE
         and 6 <= e.box.height <= MAX_ICON_SIDE
-        and not _has_text(e.box, words)
+        and not has_text(e.box, words)
     ]
 
 
