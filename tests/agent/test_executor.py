@@ -38,7 +38,7 @@ def test_click_by_text_lands_inside_the_button(screen, grounder):
     assert name == "click"
     assert screen.inside("Save", (x, y))
     assert kwargs == {"button": "left", "clicks": 1}
-    assert outcome.grounding["target"].expert == "tesseract"
+    assert outcome.grounding["target"].expert.split("+")[0] == "tesseract"  # the detector may agree
     assert outcome.points == [(x, y)]
 
 

@@ -63,7 +63,8 @@ def test_a_scripted_run_yields_events_acts_and_records_every_step(tmp_path, grou
     saved = load_trajectory(writer.folder)
     assert saved.status == "done"
     assert [s.action for s in saved.steps] == actions
-    assert saved.steps[1].grounding["target"].expert == "tesseract"
+    # OCR decided; the detector may agree ("tesseract+detector").
+    assert saved.steps[1].grounding["target"].expert.split("+")[0] == "tesseract"
     assert (writer.folder / saved.steps[0].screenshot).is_file()
     for step in saved.steps:
         assert step.timings["capture_s"] >= 0

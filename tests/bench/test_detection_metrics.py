@@ -231,15 +231,19 @@ def _red_cell_model(path: Path) -> Path:
         helper.make_tensor("w_two", TensorProto.FLOAT, zeros2.shape, zeros2.ravel()),
         helper.make_tensor("b_size", TensorProto.FLOAT, [2], np.log([10.0, 6.0]).tolist()),
         helper.make_tensor("b_offset", TensorProto.FLOAT, [2], [0.0, 0.0]),
+        helper.make_tensor("to_unit", TensorProto.FLOAT, [], [1.0 / 255.0]),
     ]
-    nodes = [
-        helper.make_node("AveragePool", ["image"], ["pooled"], kernel_shape=[4, 4],
+    nodes = [  # bytes N x H x W x 3 in, as the shipped model takes them
+        helper.make_node("Cast", ["image"], ["as_float"], to=TensorProto.FLOAT),
+        helper.make_node("Transpose", ["as_float"], ["planes"], perm=[0, 3, 1, 2]),
+        helper.make_node("Mul", ["planes", "to_unit"], ["unit"]),
+        helper.make_node("AveragePool", ["unit"], ["pooled"], kernel_shape=[4, 4],
                          strides=[4, 4]),
         helper.make_node("Conv", ["pooled", "w_heat"], ["heat"]),
         helper.make_node("Conv", ["pooled", "w_two", "b_size"], ["size"]),
         helper.make_node("Conv", ["pooled", "w_two", "b_offset"], ["offset"]),
     ]  # fmt: skip
-    image = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"])
+    image = helper.make_tensor_value_info("image", TensorProto.UINT8, [1, "h", "w", 3])
     outs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, None, None, None])
             for name in ("heat", "size", "offset")]  # fmt: skip
     graph = helper.make_graph(nodes, "red_cell", [image], outs, inits)
