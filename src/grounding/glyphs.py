@@ -107,11 +107,20 @@ def glyph_boxes(elements: Sequence[Element], words: Sequence[OcrWord]) -> list[E
     ]
 
 
-def read_glyphs(image: Image.Image, boxes: Sequence[Element], reader: TextReader) -> dict[Box, str]:
-    """What each box says when read on its own ("" when nothing legible)."""
+def read_glyphs(image: Image.Image, boxes: Sequence[Element], reader: TextReader,
+                border: int = 0) -> dict[Box, str]:  # fmt: skip
+    """What each box says when read on its own ("" when nothing legible).
+
+    `border` pads the crop with its background: a text detector (RapidOCR)
+    finds nothing in a crop that its text fills edge to edge.
+    """
     out: dict[Box, str] = {}
     for element in boxes:
         crop = tight_crop(image, element.box)
+        if crop is not None and border:
+            corner = crop.convert("RGB").getpixel((0, 0))
+            fill = corner if isinstance(corner, tuple) else (255, 255, 255)
+            crop = ImageOps.expand(crop.convert("RGB"), border=border, fill=fill)
         text = "" if crop is None else " ".join(w.text for w in reader.read_words(crop))
         out[element.box] = text.strip()
     return out

@@ -78,6 +78,7 @@ class Grounder:
         self.icons = icons
         self._recognized: list[RecognizedIcon] | None = None
         self._glyphs: dict[Box, str] | None = None  # short labels read box by box
+        self._glyphs_second: dict[Box, str] | None = None  # the same, by the second OCR
         self.min_confidence = min_confidence
         self.vlm_calls = 0
         self._lock = threading.Lock()
@@ -106,7 +107,8 @@ class Grounder:
         with self._lock:
             if key != self._frame:
                 self._frame, self._words, self._elements = key, None, {}
-                self._fallback_words = self._recognized = self._glyphs = None
+                self._fallback_words = self._recognized = None
+                self._glyphs = self._glyphs_second = None
 
     def words(self, image: Image.Image) -> list[OcrWord]:
         """OCR words of `image`; an identical frame is never read twice in a row."""
@@ -214,7 +216,17 @@ class Grounder:
             glyphs = read_glyphs(image, boxes, default_glyph_reader())
             with self._lock:
                 self._glyphs = glyphs
-        found = apply_role(glyph_candidates(query.text, boxes, glyphs), query.role)
+        found = glyph_candidates(query.text, boxes, glyphs)
+        if not found and self.fallback is not None:
+            # Tesseract reads a lone "+" as "oo" or "C" as "Cc"; RapidOCR does not.
+            with self._lock:
+                second = self._glyphs_second
+            if second is None:
+                second = read_glyphs(image, boxes, self.fallback, border=16)
+                with self._lock:
+                    self._glyphs_second = second
+            found = glyph_candidates(query.text, boxes, second)
+        found = apply_role(found, query.role)
         return sorted([*ranked, *found], key=lambda c: (-c.score, c.element.box.top,
                                                         c.element.box.left))  # fmt: skip
 

@@ -49,3 +49,12 @@ def test_blank_boxes_and_labelled_boxes_are_skipped() -> None:
     assert glyph_boxes(keys, [word]) == keys[1:]  # the first key carries a real word
     assert wants_glyphs("=")
     assert not wants_glyphs("Save As")
+
+
+def test_the_second_reader_needs_a_border_around_a_tight_crop() -> None:
+    from grounding.rapid_ocr import RapidOcr
+
+    image, keys = _keypad()
+    reader = RapidOcr()
+    assert read_glyphs(image, keys[:1], reader)[keys[0].box] == ""  # its detector sees no line
+    assert read_glyphs(image, keys[:1], reader, border=16)[keys[0].box] == "7"
