@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from grounding.errors import ExpertUnavailable
+from grounding.onnx_model import open_session
 from grounding.types import Box, Element
 
 from .codec import decode, prepare, suppress
@@ -45,15 +46,7 @@ class OnnxDetector:
                 f"detector model {path} not found: reinstall desktop-agent, or train one with "
                 "`python -m grounding.detector.train` (see README, developer section)"
             )
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover - a runtime dependency
-            raise ExpertUnavailable("onnxruntime is missing: pip install onnxruntime") from exc
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        meta = self._session.get_modelmeta().custom_metadata_map
+        self._session, meta = open_session(path, threads or min(4, os.cpu_count() or 1))
         try:
             self.classes: tuple[str, ...] = tuple(json.loads(meta["classes"]))
             self.scale = float(meta["input_scale"])

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from grounding.errors import ExpertUnavailable
+from grounding.onnx_model import open_session
 
 from .preprocess import CHANNELS, PREPROCESS_VERSION, prepare_batch
 
@@ -42,16 +43,8 @@ class IconRecognizer:
                 "`python -m grounding.icons.data --out DIR` then "
                 "`python -m grounding.icons.train --data DIR --out MODEL.onnx`"
             )
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover - a runtime dependency
-            raise ExpertUnavailable("onnxruntime is missing: pip install onnxruntime") from exc
-        options = ort.SessionOptions()
         # One thread: the model is tiny, and a second thread only waits on a busy core.
-        options.intra_op_num_threads = threads or 1
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        meta = self._session.get_modelmeta().custom_metadata_map
+        self._session, meta = open_session(path, threads or 1)
         try:
             self.meanings: tuple[str, ...] = tuple(json.loads(meta["meanings"]))
             self.input_size = int(meta["input_size"])

@@ -16,6 +16,7 @@ from PIL import Image
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QApplication
 
 _app: QGuiApplication | None = None
 
@@ -23,7 +24,9 @@ _app: QGuiApplication | None = None
 def _ensure_app() -> None:
     global _app
     if QGuiApplication.instance() is None:
-        _app = QGuiApplication([])
+        # A full QApplication, so the detector's widget generator can share it
+        # in the same process (widgets refuse a plain QGuiApplication).
+        _app = QApplication([])
 
 
 def _to_rgba(image: QImage) -> np.ndarray:
