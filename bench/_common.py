@@ -8,12 +8,26 @@ import os
 import platform
 import statistics
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def time_calls(fn: Callable[[], object], n: int, warmup: int = 1) -> list[float]:
+    """Seconds each of `n` calls of `fn` took, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
 
 
 def summarize_ms(samples_s: list[float]) -> dict[str, float | int]:

@@ -12,28 +12,15 @@ import logging
 import os
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable
 
 from desktop_agent.desktop.local import LocalDesktop
 from desktop_agent.desktop.virtual import VirtualDisplay
 
-from ._common import print_table, summarize_ms, write_results
+from ._common import print_table, summarize_ms, time_calls, write_results
 
 TARGET_MEDIAN_MS = 20.0
 TARGET_RATIO = 5.0
 WARMUP = 3
-
-
-def _time(fn: Callable[[], object], n: int) -> list[float]:
-    for _ in range(WARMUP):
-        fn()
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
 
 
 def _fill_screen(display: VirtualDisplay) -> None:
@@ -66,13 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         size = desktop.screenshot().size
         check = pyautogui.screenshot()
         assert check.size == size, (check.size, size)
-        mss_samples = _time(desktop.screenshot, args.n)
+        mss_samples = time_calls(desktop.screenshot, args.n, WARMUP)
         # pyscreeze writes a temporary PNG into the working directory (scrot).
         cwd = os.getcwd()
         with tempfile.TemporaryDirectory() as tmp:
             os.chdir(tmp)
             try:
-                pag_samples = _time(pyautogui.screenshot, args.n)
+                pag_samples = time_calls(pyautogui.screenshot, args.n, WARMUP)
             finally:
                 os.chdir(cwd)
         desktop.close()

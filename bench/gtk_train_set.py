@@ -136,9 +136,7 @@ def _window_box(display: VirtualDisplay, window: str) -> Box | None:
 
 def capture(display: VirtualDisplay, desktop: LocalDesktop, app: App, theme: str,
             work: Path, rng: random.Random) -> Sample | None:  # fmt: skip
-    env = {**display.env, **_app_env(work / "home", theme, qt=False)}
-    proc = subprocess.Popen(app.command, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = display.launch(app.command, env=_app_env(work / "home", theme, qt=False))
     try:
         window = find_window(display, app.window_class, timeout_s=15)
         if window is None:

@@ -30,7 +30,7 @@ from desktop_agent.desktop.virtual import VirtualDisplay
 from grounding.ocr import OcrConfig, OcrWord, TesseractOcr
 from grounding.tiles import TiledReader
 
-from ._common import print_table, summarize_ms, write_results
+from ._common import print_table, summarize_ms, time_calls, write_results
 
 TARGET_COLD_MS = 500.0
 TARGET_WARM_MS = 80.0
@@ -69,17 +69,6 @@ def _frames(display: VirtualDisplay) -> tuple[Image.Image, Image.Image, Image.Im
     one_region = before.copy()
     one_region.paste(after.crop(rows), rows[:2])
     return before, after, one_region
-
-
-def _time(fn: Callable[[], object], n: int, warmup: int = 1) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
 
 
 def _cold_tiled(tiled: TiledReader, image: Image.Image) -> Callable[[], list[OcrWord]]:
@@ -129,14 +118,14 @@ def main(argv: list[str] | None = None) -> int:
 
     ocr = TesseractOcr()
     words = ocr.read_words(image)
-    rows.append(_row("cold, TesseractOcr (2x+1x)", _time(lambda: ocr.read_words(image), n),
+    rows.append(_row("cold, TesseractOcr (2x+1x)", time_calls(lambda: ocr.read_words(image), n),
                      TARGET_COLD_MS, f"{len(words)} words"))  # fmt: skip
     tiled = TiledReader(ocr)
-    rows.append(_row("cold, TiledReader whole frame", _time(_cold_tiled(tiled, image), n),
+    rows.append(_row("cold, TiledReader whole frame", time_calls(_cold_tiled(tiled, image), n),
                      TARGET_COLD_MS, "default cold path"))  # fmt: skip
     banded = TiledReader(ocr, whole_frame_ratio=1.0, merge_adjacent=False)
     rows.append(_row("cold, TiledReader 17 bands in parallel (2 workers)",
-                     _time(_cold_tiled(banded, image), n, warmup=0), TARGET_COLD_MS,
+                     time_calls(_cold_tiled(banded, image), n, warmup=0), TARGET_COLD_MS,
                      "not the default: slower"))  # fmt: skip
     warm_cases = (
         ("warm, TiledReader, one region changed (typed text)", (before, one_region)),
@@ -144,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for case, frames in warm_cases:
         warm = _warm_tiled(tiled, frames)
-        samples = _time(warm, n)
+        samples = time_calls(warm, n)
         bands = sorted(warm.bands)  # type: ignore[attr-defined]
         rows.append(_row(case, samples, TARGET_WARM_MS, f"bands re-read {bands}"))  # fmt: skip
 
@@ -153,10 +142,10 @@ def main(argv: list[str] | None = None) -> int:
             single = TesseractOcr(OcrConfig(scales=scales))
             found = single.read_words(image)
             rows.append(_row(f"variant: cold, one pass at {scales[0]}x",
-                             _time(partial(single.read_words, image), n), TARGET_COLD_MS,
+                             time_calls(partial(single.read_words, image), n), TARGET_COLD_MS,
                              f"{len(found)} words"))  # fmt: skip
             fast = _warm_tiled(TiledReader(single), (before, one_region))
-            rows.append(_row(f"variant: warm, one pass at {scales[0]}x", _time(fast, n),
+            rows.append(_row(f"variant: warm, one pass at {scales[0]}x", time_calls(fast, n),
                              TARGET_WARM_MS))  # fmt: skip
 
     columns = ["case", "median_ms", "p90_ms", "n", "target_ms", "result", "note"]

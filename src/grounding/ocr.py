@@ -62,6 +62,18 @@ class OcrConfig:
     min_confidence: float = 0.0
 
 
+def check_languages(wanted: list[str], installed: set[str], where: str = "") -> None:
+    """Raise ExpertUnavailable, naming the Debian packages, if a language is missing."""
+    missing = [lang for lang in wanted if lang not in installed]
+    if missing:
+        packages = " ".join(f"tesseract-ocr-{m.replace('_', '-').lower()}" for m in missing)
+        raise ExpertUnavailable(
+            f"Tesseract has no language data for {', '.join(missing)}{where} "
+            f"(installed: {', '.join(sorted(installed)) or 'none'}): "
+            f"on Debian/Ubuntu run `apt-get install {packages}`, or choose another language"
+        )
+
+
 class TesseractOcr:
     """Reads words with boxes from an image with the Tesseract binary."""
 
@@ -87,14 +99,7 @@ class TesseractOcr:
             installed = set(self._pytesseract.get_languages(config=""))
         except (OSError, RuntimeError) as exc:  # not found / failed to run
             raise ExpertUnavailable(f"{INSTALL_HINT} (running tesseract failed: {exc})") from exc
-        missing = [lang for lang in wanted if lang not in installed]
-        if missing:
-            packages = " ".join(f"tesseract-ocr-{m.replace('_', '-').lower()}" for m in missing)
-            raise ExpertUnavailable(
-                f"Tesseract has no language data for {', '.join(missing)} "
-                f"(installed: {', '.join(sorted(installed)) or 'none'}): "
-                f"on Debian/Ubuntu run `apt-get install {packages}`, or choose another language"
-            )
+        check_languages(wanted, installed)
 
     def read_words(self, image: Image.Image) -> list[OcrWord]:
         words = read_in_passes(image, self.config.scales, self._read_pass)

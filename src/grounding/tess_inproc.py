@@ -24,7 +24,7 @@ from typing import Any
 from PIL import Image
 
 from .errors import ExpertUnavailable
-from .ocr import OcrConfig, OcrWord, read_in_passes
+from .ocr import OcrConfig, OcrWord, check_languages, read_in_passes
 from .types import Box
 
 logger = logging.getLogger(__name__)
@@ -106,14 +106,7 @@ class InProcessTesseract:
         self._tesserocr = _import_tesserocr()
         wanted = [lang for lang in self.config.lang.split("+") if lang]
         self._tessdata, installed = find_tessdata(wanted)
-        missing = [lang for lang in wanted if lang not in installed]
-        if missing:
-            packages = " ".join(f"tesseract-ocr-{m.replace('_', '-').lower()}" for m in missing)
-            raise ExpertUnavailable(
-                f"Tesseract has no language data for {', '.join(missing)} in {self._tessdata} "
-                f"(installed: {', '.join(sorted(installed))}): on Debian/Ubuntu run "
-                f"`apt-get install {packages}`, or choose another language"
-            )
+        check_languages(wanted, installed, f" in {self._tessdata}")
         self.max_engines = max(1, max_engines or len(self.config.scales) or 1)
         self._cond = threading.Condition()
         self._idle: list[Any] = [self._new_engine()]

@@ -48,6 +48,17 @@ def _page(line_tops: list[int]) -> tuple[Image.Image, dict[str, Box]]:
 LINE_TOPS = [8, 54, 84, 140, 200, 262, 330, 395, 455, 520, 585, 650, 720, 780, 842, 905, 1000]
 
 
+def _read_once(
+    ocr: TesseractOcr, image: Image.Image
+) -> tuple[CountingReader, TiledReader, list[OcrWord]]:
+    """A tiled reader that has read `image` once, with its call log cleared."""
+    counting = CountingReader(ocr)
+    tiled = TiledReader(counting)
+    before = tiled.read_words(image)
+    counting.calls.clear()
+    return counting, tiled, before
+
+
 class CountingReader:
     """Wraps a reader and records the size of every image it is asked to read."""
 
@@ -157,10 +168,7 @@ def test_a_changed_band_alone_is_read_again(
     ocr: TesseractOcr, page: tuple[Image.Image, dict[str, Box]]
 ) -> None:
     image, _ = page
-    counting = CountingReader(ocr)
-    tiled = TiledReader(counting)
-    before = tiled.read_words(image)
-    counting.calls.clear()
+    counting, tiled, before = _read_once(ocr, image)
 
     # Rows 64k+32 .. 64k+64 belong to band k only (k = 6: rows 416..448).
     changed = image.copy()
@@ -188,10 +196,7 @@ def test_adjacent_changed_bands_are_read_as_one_strip(
     ocr: TesseractOcr, page: tuple[Image.Image, dict[str, Box]]
 ) -> None:
     image, _ = page
-    counting = CountingReader(ocr)
-    tiled = TiledReader(counting)
-    before = tiled.read_words(image)
-    counting.calls.clear()
+    counting, tiled, before = _read_once(ocr, image)
     # Rows 448..480 lie in bands 6 and 7 (their overlap).
     changed = image.copy()
     ImageDraw.Draw(changed).text((700, 452), "Kilimanjaro", fill="black", font=_font())

@@ -27,7 +27,7 @@ from .classes import CLASS_INDEX, DETECTOR_CLASSES
 from .codec import STRIDE, decode, prepare, suppress
 from .dataset import Record, read_dataset
 from .metrics import average_precision, match
-from .model import ElementDetector, from_bytes
+from .model import ElementDetector, ExportWrapper
 from .targets import augment, encode
 
 logger = logging.getLogger(__name__)
@@ -90,9 +90,7 @@ def evaluate(
     for record in records:
         image = record.load()
         array, back_x, back_y = prepare(image, INPUT_SCALE)
-        logits, size, offset = model(from_bytes(torch.from_numpy(array).to(device)))
-        heat = torch.sigmoid(logits)
-        heat = heat * (heat == F.max_pool2d(heat, 3, 1, 1)).float()
+        heat, size, offset = ExportWrapper(model)(torch.from_numpy(array).to(device))
         dets = suppress(decode(heat[0].cpu().numpy(), size[0].cpu().numpy(),
                                offset[0].cpu().numpy(), 0.05))  # fmt: skip
         truth = np.asarray([[b.left, b.top, b.right, b.bottom] for b in record.boxes], np.float32)
