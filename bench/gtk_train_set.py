@@ -1,9 +1,11 @@
 """Detector training images from real GTK apps that the benches never test on.
 
 `python -m bench.gtk_train_set [--out DIR] [--count N]` opens gtk3-demo's
-examples and zenity's dialogs (Debian packages; none of them is in the
-grounding or detector bench set, which holds gtk3-widget-factory, mousepad
-and galculator) under many GTK themes and screen sizes, and writes each
+examples, zenity's and yad's dialogs and a score of desktop apps (editors,
+file managers, viewers, Xfce settings dialogs, a calculator: all Debian
+packages that packaging/install-system-deps.sh installs; none of them is in
+the grounding or detector bench set, which holds gtk3-widget-factory,
+mousepad and galculator) under many GTK themes and screen sizes, and writes each
 screenshot with the boxes of its interactive elements from the AT-SPI tree,
 in the detector's dataset format (source "gtk"). The synthetic Qt and web
 pages teach widget shapes in general; these teach how a real toolkit draws
@@ -64,6 +66,34 @@ ZENITY = (
 )  # fmt: skip
 
 
+# More real GTK 3 apps (bench/install-train-apps.sh installs them): editors,
+# file managers, viewers, settings dialogs, a calculator and yad's forms.
+DESKTOP_APPS = (
+    ("pluma", "pluma"), ("mate-calc", "mate-calc"), ("geany -i", "geany"), ("atril", "atril"),
+    ("engrampa", "engrampa"), ("thunar", "thunar"), ("ristretto", "ristretto"),
+    ("xfce4-taskmanager", "xfce4-taskmanager"), ("gucharmap", "gucharmap"),
+    ("xfce4-appearance-settings", "xfce4-appearance-settings"),
+    ("xfce4-mouse-settings", "xfce4-mouse-settings"),
+    ("xfce4-keyboard-settings", "xfce4-keyboard-settings"),
+    ("xfce4-settings-editor", "xfce4-settings-editor"), ("transmission-gtk", "transmission"),
+    ("xarchiver", "xarchiver"), ("meld", "meld"), ("catfish", "catfish"),
+)  # fmt: skip
+YAD = (
+    "--form --field=Name --field=Age:NUM --field=Subscribe:CHK --field=Colour:CLR "
+    "--field=Kind:CB --field=Font:FN --field=Picture:FL --field=Born:DT Ada 36 TRUE #3366cc "
+    "Small!Medium!Large Sans",
+    "--form --columns=2 --field=Host --field=Port:NUM --field=User --field=Password:H "
+    "--field=Secure:CHK --field=Proxy:CBE --field=Volume:SCL --field=Notes:TXT",
+    "--list --checklist --column=Use --column=Package --column=Version TRUE gimp 2.10 "
+    "FALSE inkscape 1.2 TRUE krita 5.1 FALSE blender 3.4 TRUE darktable 4.2",
+    "--icons --read-dir=/usr/share/applications --compact",
+    "--calendar --button=Today:2 --button=Cancel:1 --button=OK:0",
+    "--entry --text=Search --entry-text=invoices --completion --button=Find:0 --button=Close:1",
+    "--scale --value=30 --min-value=0 --max-value=100 --text=Brightness --inc-buttons",
+    "--progress --percentage=45 --text=Copying --button=Pause:2 --button=Cancel:1",
+)  # fmt: skip
+
+
 _TOP_LEVEL = frozenset({"window", "dialog", "alert", "file chooser", "color chooser"})
 
 
@@ -78,6 +108,8 @@ def apps() -> list[App]:
     found = [App(f"demo-{d}", ["gtk3-demo", f"--run={d}"], "gtk3-demo") for d in DEMOS]
     found += [App(f"zenity-{i}", ["zenity", *args.split()], "zenity")
               for i, args in enumerate(ZENITY)]  # fmt: skip
+    found += [App(name.split()[0], name.split(), cls) for name, cls in DESKTOP_APPS]
+    found += [App(f"yad-{i}", ["yad", *args.split()], "yad") for i, args in enumerate(YAD)]
     return found
 
 
@@ -162,7 +194,8 @@ def capture(display: VirtualDisplay, desktop: LocalDesktop, app: App, theme: str
         proc.wait(timeout=10)
         # Some demos start helper processes (gtk3-demo-application) that outlive
         # the launcher and would cover the next app's window.
-        subprocess.run(["pkill", "-f", app.command[0]], check=False)
+        # Anchored, so that it matches programs and not arguments (ours included).
+        subprocess.run(["pkill", "-i", "-f", rf"^(\S*/)?{re.escape(app.command[0])}"], check=False)
     if window_box is None:
         return None
     mine = window_elements(elements, window_box)

@@ -18,6 +18,9 @@ PACKAGES=(
   gnome-themes-extra
   # more GTK themes and zenity dialogs: real-app training images for the detector (bench.gtk_train_set)
   zenity arc-theme numix-gtk-theme materia-gtk-theme greybird-gtk-theme
+  # more real GTK 3 apps for those training images (none of them is in a bench)
+  yad pluma mate-calc geany atril engrampa thunar ristretto xfce4-taskmanager gucharmap
+  xfce4-settings transmission-gtk xarchiver meld catfish
   # fonts: Latin and CJK, so typed CJK text renders and OCR sees it
   fonts-dejavu-core fonts-noto-cjk
   # more fonts for the detector's synthetic web pages (the "Sans" default stays DejaVu)

@@ -8,8 +8,17 @@ AgentError                    root
  |    +-- ConfirmationDenied  a risky action was not confirmed
  +-- DisplayError             no usable display (says how to get one)
  +-- RunStopped               the run ended early
-      +-- StoppedByUser       kill hotkey, stop button or pyautogui failsafe
-      +-- MaxStepsReached     the step budget ran out
+ |    +-- StoppedByUser       kill hotkey, stop button or pyautogui failsafe
+ |    +-- MaxStepsReached     the step budget ran out
+ |    +-- TimeLimitReached    the time budget ran out (planning.errors)
+ +-- PlanningError            a model planner could not decide (planning.errors: templates,
+ |                            answers still unreadable after the re-asks)
+ +-- ModelError               a model call failed (llm.errors: not configured, unreachable,
+                              timeout, HTTP error, bad answer, CostLimitReached)
+
+How the loop ends a run on each: StoppedByUser -> "stopped"; the other
+RunStopped and CostLimitReached -> "failed" with the limit's own message; any
+other AgentError -> "failed" with its class name and message.
 """
 
 from __future__ import annotations

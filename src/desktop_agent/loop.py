@@ -3,6 +3,17 @@
 The loop touches no widget and prints nothing: the CLI and the Qt app
 subscribe to the events it yields. Every step is written to the trajectory as
 soon as it ends, so a crash loses at most the step in flight.
+
+A scripted planner's run ends at the first failed step. A model planner that
+declares ``recovers_from_failure`` sees the failed (or refused) step in its
+history and replans; the run goes on until it finishes or a limit ends it.
+What else a model planner adds (element lists, model calls in each step, the
+plan as it evolves, usage) is read by `planner_record.PlannerRecord`. The
+kill hotkey and the stop button end a run between actions, and also while a
+model planner waits for an answer (the answer is then dropped, unexecuted).
+How a run ends: ``done``, ``failed`` (a failed step without recovery, a
+``fail()``, or a limit: steps, time, cost, with the limit's own message),
+``stopped`` (the person) or ``error`` (a bug; re-raised).
 """
 
 from __future__ import annotations
@@ -16,6 +27,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 
+from grounding.errors import GroundingError
+
 from .actions import Done, Fail
 from .desktop.base import Desktop
 from .errors import (
@@ -23,12 +36,15 @@ from .errors import (
     ConfirmationDenied,
     ExecutionError,
     MaxStepsReached,
+    RunStopped,
     StoppedByUser,
 )
 from .events import AgentEvent, RunFinished, RunStarted, StepFinished, StepStarted
 from .executor import ActionExecutor
-from .observation import Observation
-from .planner import Planner
+from .llm.errors import CostLimitReached
+from .observation import ELEMENTS_KEY, Observation
+from .planner import Decision, Planner
+from .planner_record import PlannerRecord, UsageSource, usage_totals
 from .safety import ConfirmFn, SafetyPolicy
 from .step import Step, StepStatus
 from .trajectory import TrajectoryWriter
@@ -66,6 +82,7 @@ class Agent:
         writer: TrajectoryWriter | None = None,
         config: AgentConfig | None = None,
         stop_event: threading.Event | None = None,
+        usage: UsageSource | None = None,
     ) -> None:
         self.desktop = desktop
         self.planner = planner
@@ -76,12 +93,53 @@ class Agent:
         self.config = config or AgentConfig()
         self.stop_event = stop_event or executor.stop_event
         self.steps: list[Step] = []
+        self.record = PlannerRecord(planner, usage)
 
-    def _observe(self, frame: Image.Image | None) -> Observation:
+    def _observe(self, frame: Image.Image | None, timings: dict[str, float]) -> Observation:
         screenshot = frame if frame is not None else self.desktop.screenshot()
+        extra: dict[str, object] = {}
+        grounder = self.executor.grounder
+        if self.record.wants_elements and grounder is not None:
+            # The grounder caches this frame's parse, so grounding the chosen
+            # target on the same screenshot reads nothing twice.
+            started = time.perf_counter()
+            try:
+                extra[ELEMENTS_KEY] = [e.to_dict() for e in grounder.parse(screenshot)]
+            except GroundingError as exc:
+                logger.warning("no element list for this step: %s", exc)
+            timings["elements_s"] = time.perf_counter() - started
         return Observation(
-            screenshot, time.time(), active_window=self.desktop.active_window_title()
+            screenshot,
+            time.time(),
+            active_window=self.desktop.active_window_title(),
+            extra=extra,
         )
+
+    def _decide(self, observation: Observation) -> Decision:
+        """The planner's next decision; a model planner's wait is cut short by a stop."""
+        history = tuple(self.steps)
+        if not self.record.records_models:
+            return self.planner.next_action(observation, history)
+        answer: list[Decision] = []
+        failure: list[BaseException] = []
+        finished = threading.Event()
+
+        def decide() -> None:
+            try:
+                answer.append(self.planner.next_action(observation, history))
+            except BaseException as exc:  # handed to the loop's thread below
+                failure.append(exc)
+            finally:
+                finished.set()
+
+        threading.Thread(target=decide, name="planner", daemon=True).start()
+        while not finished.wait(self.config.settle_poll_s):
+            if self.stop_event.is_set():
+                # The model call finishes in the background; its answer is dropped.
+                raise StoppedByUser("stopped by the kill hotkey or the stop button")
+        if failure:
+            raise failure[0]
+        return answer[0]
 
     def _settle(self) -> Image.Image:
         """The first frame equal to the one before it, or the last one at timeout."""
@@ -106,7 +164,8 @@ class Agent:
             status, reason = yield from self._steps(None)
         except StoppedByUser as exc:
             status, reason = "stopped", str(exc)
-        except MaxStepsReached as exc:
+        except (RunStopped, CostLimitReached) as exc:
+            # A limit (steps, time, cost): its message says which and how to raise it.
             status, reason = "failed", str(exc)
         except AgentError as exc:
             status, reason = "failed", f"{type(exc).__name__}: {exc}"
@@ -115,8 +174,13 @@ class Agent:
             status, reason = "error", f"{type(exc).__name__}: {exc}"
             raise
         finally:
+            meta = self.record.run_meta()
             if self.writer is not None:
-                self.writer.finish(status, reason)
+                self.writer.finish(status, reason, meta=meta)
+        # Calls that decided no step (the one that hit the cost ceiling) count too.
+        usage = self.record.usage_event(len(self.steps)) if "usage" in meta else None
+        if usage is not None:
+            yield usage
         yield RunFinished(status, reason, len(self.steps), folder)
 
     def _steps(self, frame: Image.Image | None) -> Generator[AgentEvent, None, tuple[str, str]]:
@@ -127,12 +191,16 @@ class Agent:
             timings: dict[str, float] = {}
             t0 = time.perf_counter()
             started_at = time.time()
-            observation = self._observe(frame)
-            timings["capture_s"] = time.perf_counter() - t0
+            observation = self._observe(frame, timings)
+            timings["capture_s"] = time.perf_counter() - t0 - timings.get("elements_s", 0.0)
             t1 = time.perf_counter()
-            decision = self.planner.next_action(observation, tuple(self.steps))
+            decision = self._decide(observation)
             timings["plan_s"] = time.perf_counter() - t1
             action = decision.action
+            exchanges = self.record.take_exchanges()
+            plan_event = self.record.plan_event(index)
+            if plan_event is not None:
+                yield plan_event
             yield StepStarted(index, action, decision.source_text)
 
             status, error, error_type = StepStatus.OK, None, None
@@ -140,6 +208,11 @@ class Agent:
             extra: dict[str, object] = {"plan": list(decision.plan)}
             if observation.active_window:
                 extra["active_window"] = observation.active_window
+            if ELEMENTS_KEY in observation.extra:
+                extra["elements"] = len(observation.extra[ELEMENTS_KEY])
+            if self.record.records_models:
+                extra["model_calls"] = exchanges
+                extra["model_usage"] = usage_totals(exchanges)
             t2 = time.perf_counter()
             try:
                 if self.config.dry_run:
@@ -170,9 +243,10 @@ class Agent:
                 else:
                     status, error, error_type = StepStatus.FAILED, str(exc), type(exc).__name__
 
-            final = isinstance(action, Done | Fail) or status not in (
-                StepStatus.OK,
-                StepStatus.DRY_RUN,
+            failed = status in (StepStatus.FAILED, StepStatus.DENIED)
+            recovering = failed and self.record.recovers_from_failure
+            final = isinstance(action, Done | Fail) or (
+                status not in (StepStatus.OK, StepStatus.DRY_RUN) and not recovering
             )
             t4 = time.perf_counter()
             if not isinstance(action, Done | Fail) and status == StepStatus.OK:
@@ -204,11 +278,16 @@ class Agent:
             step = replace(step, duration_s=time.perf_counter() - t0)
             self.steps.append(step)
             yield StepFinished(step)
+            usage = self.record.usage_event(index) if exchanges else None
+            if usage is not None:
+                yield usage
 
             if status == StepStatus.STOPPED:
                 raise StoppedByUser(error or "stopped")
-            if status in (StepStatus.FAILED, StepStatus.DENIED):
+            if failed and not recovering:
                 return "failed", f"step {index} ({action.to_code()}): {error}"
+            if recovering:
+                logger.info("step %d %s; the planner replans: %s", index, status.value, error)
             if isinstance(action, Done):
                 return "done", action.reason or "done"
             if isinstance(action, Fail):

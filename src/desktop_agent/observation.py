@@ -7,6 +7,11 @@ from typing import Any
 
 from PIL import Image
 
+# `Observation.extra` key of the grounder's elements for this screenshot
+# (`grounding.types.Element` dicts), filled by the loop for planners that
+# declare `wants_elements`; the worker's prompt lists them.
+ELEMENTS_KEY = "elements"
+
 
 @dataclass(frozen=True)
 class Observation:

@@ -1,5 +1,8 @@
 """A trajectory as one self-contained HTML page (inline CSS, no script, no network).
 
+For a model planner's run it also shows the plan as it evolved (every
+revision: kind, step, reason, subgoals), the model usage per role, and per
+step the model calls with their tokens, cost, messages and replies.
 Screenshots are referenced by relative file name. The acted points and the
 grounded boxes are drawn over them as absolutely positioned elements whose
 positions are percentages of the image size, so they stay on target however
@@ -55,7 +58,16 @@ figcaption{font-size:.8rem;color:#555}
 border-radius:50%;box-shadow:0 0 0 2px #fff;box-sizing:border-box}
 .box{position:absolute;border:2px solid #1e88e5;box-shadow:0 0 0 1px #fff;box-sizing:border-box}
 .missing{color:#b71c1c;font-size:.85rem}
+section.plan,section.usage{background:#fff;border:1px solid #ddd;border-radius:6px;
+padding:1rem;margin-bottom:1rem}
+section.plan h2,section.usage h2{font-size:1.05rem;margin:0 0 .5rem}
+.rev-kind{font-weight:600}
+details pre{white-space:pre-wrap;word-break:break-word;background:#f6f6f6;padding:.4rem;
+font-size:.8rem;max-height:24rem;overflow:auto}
 """
+
+# Run metadata shown in their own sections rather than as header rows.
+_SECTION_META = ("planner", "usage", "unattached_exchanges")
 
 
 def _e(value: object) -> str:
@@ -148,6 +160,128 @@ def _timings(step: Step) -> str:
     return _e(", ".join(parts))
 
 
+def _money(value: Any) -> str:
+    try:
+        return f"${float(value):.4f}"
+    except (TypeError, ValueError):
+        return "-"
+
+
+def _exchange_rows(exchanges: list[dict[str, Any]]) -> str:
+    """A table of model calls, each with its messages and reply folded below."""
+    rows = []
+    for e in exchanges:
+        usage = e.get("usage") or {}
+        rows.append(
+            f"<tr><td>{_e(e.get('purpose', '?'))}</td><td>{_e(e.get('role', '?'))}</td>"
+            f"<td>{_e(e.get('model') or '-')}</td><td>{_e(e.get('attempt', 1))}</td>"
+            f"<td>{_e(usage.get('prompt_tokens', 0))}</td>"
+            f"<td>{_e(usage.get('completion_tokens', 0))}</td>"
+            f"<td>{_money(e.get('cost_usd', 0.0))}</td><td>{_e(e.get('error') or '-')}</td></tr>"
+        )
+        sent = []
+        for m in e.get("messages") or []:
+            images = ", ".join(str(i) for i in m.get("images") or [])
+            shown = f" [images: {images}]" if images else ""
+            sent.append(f"--- {m.get('role', '?')}{shown}\n{m.get('text', '')}")
+        body = "\n".join(sent) + f"\n--- reply\n{e.get('reply') or '(none)'}"
+        rows.append(
+            f'<tr><td colspan="8"><details><summary>messages and reply</summary>'
+            f"<pre>{_e(body)}</pre></details></td></tr>"
+        )
+    return (
+        "<table><tr><th>call</th><th>role</th><th>model</th><th>try</th><th>tokens in</th>"
+        "<th>tokens out</th><th>cost</th><th>error</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _model_calls(step: Step) -> str:
+    exchanges = step.extra.get("model_calls")
+    if not isinstance(exchanges, list):
+        return ""
+    usage = step.extra.get("model_usage") or {}
+    tokens = int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0))
+    head = (
+        f"<p>Model calls: {len(exchanges)}, {tokens} tokens, "
+        f"{_money(usage.get('cost_usd', 0.0))}</p>"
+    )
+    return head + (_exchange_rows(exchanges) if exchanges else "")
+
+
+def _plan_lines(step: Step) -> str:
+    plan = step.extra.get("plan")
+    if not plan or "model_calls" not in step.extra:
+        return ""
+    items = "".join(f"<li>{_e(line)}</li>" for line in plan)
+    return f"<p>Plan at this step:</p><ul>{items}</ul>"
+
+
+def _plan_section(planner: dict[str, Any]) -> str:
+    plan = planner.get("plan")
+    if not isinstance(plan, dict):
+        return ""
+    revisions = []
+    for r in plan.get("revisions", []):
+        reason = f": {_e(r.get('reason'))}" if r.get("reason") else ""
+        subgoals = "".join(f"<li>{_e(t)}</li>" for t in r.get("subgoals", []))
+        revisions.append(
+            f'<li class="revision"><span class="rev-kind">{_e(r.get("kind", "?"))}</span> '
+            f"at step {_e(r.get('step', '?'))}{reason}"
+            + (f"<ol>{subgoals}</ol>" if subgoals else "")
+            + "</li>"
+        )
+    rows = "".join(
+        f"<tr><td>{_e(s.get('text', ''))}</td><td>{_e(s.get('status', ''))}</td>"
+        f"<td>{_e(s.get('started_step') or '-')} → {_e(s.get('ended_step') or '-')}</td>"
+        f"<td>{_e(s.get('note') or '-')}</td></tr>"
+        for s in plan.get("subgoals", [])
+    )
+    outcome = plan.get("outcome")
+    ending = (
+        f"<p>Outcome: {_e(outcome)}: {_e(plan.get('outcome_reason', ''))}</p>" if outcome else ""
+    )
+    counts = (
+        f"<p>{_e(planner.get('kind', 'model'))} planner: {_e(planner.get('calls', 0))} model "
+        f"calls, {_e(planner.get('replans', 0))} replans</p>"
+    )
+    return (
+        '<section class="plan"><h2>Plan as it evolved</h2>' + counts
+        + f"<ol>{''.join(revisions)}</ol>"
+        + "<table><tr><th>subgoal</th><th>status</th><th>steps</th><th>note</th></tr>"
+        + rows + "</table>" + ending + "</section>"
+    )  # fmt: skip
+
+
+def _usage_section(usage: dict[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><td>{_e(role)}</td><td>{_e(row.get('calls', 0))}</td>"
+        f"<td>{_e(row.get('prompt_tokens', 0))}</td><td>{_e(row.get('completion_tokens', 0))}"
+        f"</td><td>{_money(row.get('cost_usd', 0.0))}</td></tr>"
+        for role, row in usage.items()
+        if isinstance(row, dict)
+    )
+    return (
+        '<section class="usage"><h2>Model usage</h2><table><tr><th>role</th><th>calls</th>'
+        f"<th>tokens in</th><th>tokens out</th><th>cost</th></tr>{rows}</table></section>"
+    )
+
+
+def _model_sections(meta: dict[str, Any]) -> str:
+    parts = []
+    if isinstance(meta.get("planner"), dict):
+        parts.append(_plan_section(meta["planner"]))
+    if isinstance(meta.get("usage"), dict):
+        parts.append(_usage_section(meta["usage"]))
+    stray = meta.get("unattached_exchanges")
+    if isinstance(stray, list) and stray:
+        parts.append(
+            '<section class="usage"><h2>Model calls that ended the run</h2>'
+            + _exchange_rows(stray)
+            + "</section>"
+        )
+    return "\n".join(p for p in parts if p)
+
+
 def _step_html(step: Step, folder: Path) -> str:
     code = step.action.to_code() if step.action is not None else "(no action)"
     status = step.status.value
@@ -161,6 +295,8 @@ def _step_html(step: Step, folder: Path) -> str:
     if step.error:
         kind = f"{step.error_type}: " if step.error_type else ""
         out.append(f'<p class="error">{_e(kind + step.error)}</p>')
+    out.append(_plan_lines(step))
+    out.append(_model_calls(step))
     out.append(_grounding(step))
     out.append(f"<p>Timings: {_timings(step)}</p>")
     figures = []
@@ -182,7 +318,9 @@ def render_report(trajectory: Trajectory, folder: Path) -> str:
     counts = t.step_counts()
     count_text = ", ".join(f"{v} {k}" for k, v in counts.items() if k != "total")
     meta: dict[str, Any] = t.meta
-    meta_rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in meta.items())
+    meta_rows = "".join(
+        f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in meta.items() if k not in _SECTION_META
+    )
     header = (
         f"<header><h1>{_e(t.instruction)}</h1><dl>"
         f'<dt>Status</dt><dd><span class="status st-{_e(t.status)}">{_e(t.status)}</span></dd>'
@@ -197,7 +335,7 @@ def render_report(trajectory: Trajectory, folder: Path) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(t.instruction[:80])} — desktop-agent run</title>"
-        f"<style>{_CSS}</style></head>\n<body>\n{header}\n<main>\n{steps}\n</main>\n"
+        f"<style>{_CSS}</style></head>\n<body>\n{header}\n{_model_sections(meta)}\n<main>\n{steps}\n</main>\n"
         "</body></html>\n"
     )
 

@@ -210,8 +210,12 @@ class TrajectoryWriter:
             self._statuses.append(step.status.value)
             return step
 
-    def finish(self, status: str, reason: str = "") -> Path:
-        """Record how the run ended and write ``report.html``; return the report's path."""
+    def finish(self, status: str, reason: str = "", *, meta: dict[str, Any] | None = None) -> Path:
+        """Record how the run ended and write ``report.html``; return the report's path.
+
+        `meta` is merged into the run's metadata (e.g. the planner's plan as it
+        evolved and the model usage per role), redacted like everything else.
+        """
         if status not in TRAJECTORY_STATUSES or status == "running":
             raise ValueError(
                 f"cannot finish with status {status!r}; use one of "
@@ -223,6 +227,8 @@ class TrajectoryWriter:
         with self._lock:
             if self._finished is not None:
                 raise TrajectoryError(f"trajectory {self.folder} is already finished")
+            if meta:
+                self._meta = {**self._meta, **redact(dict(meta))}
             self._write_run(status, reason, self._clock())
             self._finished = write_report(self.folder)
         logger.info("trajectory finished (%s): %s", status, self._finished)

@@ -1,6 +1,7 @@
 """`desktop-agent`: the command line.
 
 desktop-agent run "INSTRUCTION" [--virtual | --display :N] [--dry-run] [--max-steps N] [--out DIR]
+                  [--local | --single-model] [--max-cost USD] [--max-minutes M]
 desktop-agent demo [--out DIR]
 desktop-agent ground IMAGE "description" [--json] [--experts ocr,...]
 desktop-agent parse IMAGE [--overlay OUT.png] [--json]
@@ -15,12 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop_agent.errors import AgentError
+from desktop_agent.events import AgentEvent, UsageUpdated
 from desktop_agent.killswitch import DEFAULT_KILL_HOTKEY
+from desktop_agent.llm import ModelsConfig, load_config
 from desktop_agent.redaction import install_log_redaction
 from desktop_agent.safety import CONFIRM_MODES
 from grounding.errors import GroundingError
 
-from .console import print_event, terminal_confirm
+from .console import print_event, terminal_confirm, usage_table
 from .demo import run_demo
 from .grounding_cli import add_grounding_commands, run_grounding_command
 from .session import RunOptions, default_output_dir, run_instruction
@@ -38,8 +41,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "run",
         help="carry out an instruction",
         description=(
-            "Carry out an instruction. With no model configured it runs in local mode: "
-            "direct commands such as \"click Save; type 'hello' into Name; press ctrl+s\" "
+            "Carry out an instruction. With a model configured (see docs/models.md) a "
+            "planner model breaks it into subgoals and a worker model acts; with none, or "
+            "with --local, it runs in local mode: direct commands such as "
+            "\"click Save; type 'hello' into Name; press ctrl+s\" "
             'or calls of the action language such as click("Save").'
         ),
     )
@@ -49,7 +54,25 @@ def _build_parser() -> argparse.ArgumentParser:
     where.add_argument("--display", metavar=":N", help="X display to operate (default $DISPLAY)")
     run.add_argument("--monitor", type=int, default=1, help="monitor to capture; 0 = all")
     run.add_argument("--dry-run", action="store_true", help="record actions, do not act")
-    run.add_argument("--max-steps", type=int, default=30, metavar="N")
+    run.add_argument(
+        "--max-steps", type=int, metavar="N", help="step budget (default: config, else 30)"
+    )
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--local", action="store_true", help="local mode even with a model set up")
+    mode.add_argument(
+        "--single-model",
+        action="store_true",
+        help="one model answers actions with coordinates (UI-TARS style), no manager",
+    )
+    run.add_argument(
+        "--max-cost",
+        type=float,
+        metavar="USD",
+        help="cost ceiling in US dollars (default: config)",
+    )
+    run.add_argument(
+        "--max-minutes", type=float, metavar="M", help="time limit for the run (default: config)"
+    )
     run.add_argument("--out", type=Path, metavar="DIR", help=f"default {default_output_dir()}")
     run.add_argument(
         "--confirm",
@@ -79,6 +102,21 @@ def _setup_logging(verbosity: int) -> None:
     install_log_redaction()
 
 
+def _models_for(args: argparse.Namespace) -> ModelsConfig:
+    """The model config (a broken one is an error); says how to set one up when none is."""
+    models = load_config()
+    if not args.local and not models.is_configured("planner"):
+        where = models.config_path or "the config file"
+        print(
+            "desktop-agent: no model is configured, so this runs in local mode (direct commands).\n"
+            "  To use a model: set DESKTOP_AGENT_BASE_URL and DESKTOP_AGENT_MODEL, or write a "
+            f"[model] section in {where};\n  the key goes in $DESKTOP_AGENT_API_KEY or the OS "
+            "keyring. See docs/models.md; --local skips this note.",
+            file=sys.stderr,
+        )
+    return models
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     _setup_logging(args.verbose)
@@ -96,10 +134,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             confirm_mode="allow" if args.yes else args.confirm,
             kill_hotkey=args.kill_hotkey,
             monitor=args.monitor,
+            local=args.local,
+            single_model=args.single_model,
+            max_cost_usd=args.max_cost,
+            max_minutes=args.max_minutes,
         )
+        models = _models_for(args)
+        usage: list[UsageUpdated] = []
+
+        def on_event(event: AgentEvent) -> None:
+            if isinstance(event, UsageUpdated):
+                usage.append(event)
+            print_event(event)
+
         final = run_instruction(
-            args.instruction, options, on_event=print_event, confirm=terminal_confirm()
+            args.instruction,
+            options,
+            on_event=on_event,
+            confirm=terminal_confirm(),
+            models=models,
         )
+        if usage:
+            print("model usage:\n" + usage_table(usage[-1]), flush=True)
         return 0 if final.status == "done" else 1
     except (AgentError, GroundingError) as exc:
         print(f"desktop-agent: error: {exc}", file=sys.stderr)

@@ -1,11 +1,19 @@
-"""Terminal face of the agent: live step lines and the confirmation prompt."""
+"""Terminal face of the agent: live step lines, the plan, model usage, the confirmation prompt."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 
-from desktop_agent.events import AgentEvent, RunFinished, RunStarted, StepFinished, StepStarted
+from desktop_agent.events import (
+    AgentEvent,
+    PlanUpdated,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+    UsageUpdated,
+)
 from desktop_agent.step import Step, StepStatus
 
 _STATUS_MARK = {
@@ -37,6 +45,44 @@ def describe_step(step: Step) -> str:
     return "\n".join(parts)
 
 
+_SUBGOAL_MARK = {"active": ">", "done": "+", "failed": "x", "pending": " "}
+
+
+def describe_plan(event: PlanUpdated) -> str:
+    """The plan after a revision: one line per subgoal that was not dropped."""
+    why = f": {event.reason}" if event.reason else ""
+    lines = [f"  plan ({event.kind} at step {event.step}{why})"]
+    for item in event.subgoals:
+        if item.status != "dropped":
+            mark = _SUBGOAL_MARK.get(item.status, "?")
+            lines.append(f"    {mark} [{item.status}] {item.text}")
+    return "\n".join(lines)
+
+
+def describe_usage(event: UsageUpdated) -> str:
+    limit = f" of ${event.max_cost_usd:.4f}" if event.max_cost_usd is not None else ""
+    return (
+        f"      model: {event.calls} calls so far, {event.total_tokens:,} tokens, "
+        f"${event.cost_usd:.4f}{limit}"
+    )
+
+
+def usage_table(event: UsageUpdated) -> str:
+    """Calls, tokens and cost per role and for the run, as a small text table."""
+    header = f"  {'role':<10} {'calls':>5} {'tokens in':>10} {'tokens out':>10} {'cost':>10}"
+    rows = [header]
+    for r in event.roles:
+        rows.append(
+            f"  {r.role:<10} {r.calls:>5} {r.prompt_tokens:>10,} {r.completion_tokens:>10,} "
+            f"{'$' + format(r.cost_usd, '.4f'):>10}"
+        )
+    rows.append(
+        f"  {'total':<10} {event.calls:>5} {event.prompt_tokens:>10,} "
+        f"{event.completion_tokens:>10,} {'$' + format(event.cost_usd, '.4f'):>10}"
+    )
+    return "\n".join(rows)
+
+
 def format_event(event: AgentEvent) -> str | None:
     if isinstance(event, RunStarted):
         where = f"\n  trajectory: {event.folder}" if event.folder else ""
@@ -45,6 +91,10 @@ def format_event(event: AgentEvent) -> str | None:
         return None
     if isinstance(event, StepFinished):
         return describe_step(event.step)
+    if isinstance(event, PlanUpdated):
+        return describe_plan(event)
+    if isinstance(event, UsageUpdated):
+        return describe_usage(event)
     if isinstance(event, RunFinished):
         lines = [f"{event.status.upper()}: {event.reason} ({event.steps} steps)"]
         if event.folder:

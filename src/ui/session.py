@@ -1,7 +1,10 @@
 """Composition root: builds desktop, grounder, executor, policy and agent from options.
 
 The CLI and (later) the Qt app both call `run_instruction`, so they build the
-same objects the same way.
+same objects the same way. Given a `ModelsConfig` with a planner model it runs
+a model planner (hierarchical, or single-model); otherwise local mode (the
+instruction read as direct commands). A configured grounding model joins the
+grounder as its VLM expert in both modes.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from desktop_agent.events import AgentEvent, RunFinished
 from desktop_agent.executor import ActionExecutor, ExecutorConfig
 from desktop_agent.instructions import parse_instruction_commands
 from desktop_agent.killswitch import DEFAULT_KILL_HOTKEY, KillSwitch
+from desktop_agent.llm import ModelsConfig, UsageMeter
 from desktop_agent.loop import Agent, AgentConfig
-from desktop_agent.planner import ScriptedPlanner
+from desktop_agent.planner import Planner, ScriptedPlanner
 from desktop_agent.safety import ConfirmFn, ConfirmMode, SafetyConfig, SafetyPolicy
 from desktop_agent.trajectory import TrajectoryWriter
 from grounding import Grounder
+
+from .model_setup import ModelLimits, attach_grounding_vlm, build_model_run
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +50,15 @@ class RunOptions:
     virtual: bool = False
     virtual_size: tuple[int, int] = (1280, 800)
     dry_run: bool = False
-    max_steps: int = 30
+    max_steps: int | None = None  # None: the config's [limits] max_steps (30)
     out: Path | None = None
     confirm_mode: ConfirmMode = "ask"
     kill_hotkey: str = DEFAULT_KILL_HOTKEY
     monitor: int = 1
+    local: bool = False  # local mode even when a model is configured
+    single_model: bool = False  # one coordinate-answering model, no manager
+    max_cost_usd: float | None = None  # None: the config's
+    max_minutes: float | None = None  # None: the config's
 
 
 @contextmanager
@@ -79,10 +89,32 @@ def run_instruction(
     on_event: Callable[[AgentEvent], None],
     confirm: ConfirmFn | None,
     virtual_display: VirtualDisplay | None = None,
+    models: ModelsConfig | None = None,
 ) -> RunFinished:
-    """Run a local-mode instruction end to end; returns the final event."""
-    # An unreadable instruction is an InstructionError before the screen is touched.
-    commands = parse_instruction_commands(instruction)
+    """Run an instruction end to end; returns the final event.
+
+    With `models` configured for the planner role (and not `options.local`) a
+    model planner decides; otherwise the instruction is read in local mode.
+    """
+    config = models or ModelsConfig()
+    meter: UsageMeter | None = None
+    planner: Planner
+    if config.is_configured("planner") and not options.local:
+        # Built before the screen is touched: a missing key fails here.
+        limits = ModelLimits(
+            max_cost_usd=options.max_cost_usd,
+            max_minutes=options.max_minutes,
+            single_model=options.single_model,
+        )
+        run = build_model_run(instruction, config, limits)
+        planner, meter = run.planner, run.meter
+        meta = {"mode": run.mode, "models": run.models, "max_cost_usd": meter.max_cost_usd}
+    else:
+        # An unreadable instruction is an InstructionError before the screen is touched.
+        commands = parse_instruction_commands(instruction)
+        planner = ScriptedPlanner([a for _, a in commands], source_texts=[c for c, _ in commands])
+        meta = {"mode": "local"}
+    max_steps = options.max_steps or config.max_steps
     with ExitStack() as stack:
         display = options.display
         if virtual_display is None and options.virtual:
@@ -107,24 +139,26 @@ def run_instruction(
             if options.dry_run
             else ExecutorConfig()
         )
-        executor = ActionExecutor(
-            desktop, Grounder.default(), config=executor_config, stop_event=stop_event
-        )
+        grounder = Grounder.default()
+        if attach_grounding_vlm(grounder, config):
+            meta["grounding_model"] = config.role("grounding").model
+        executor = ActionExecutor(desktop, grounder, config=executor_config, stop_event=stop_event)
         out = options.out or default_output_dir()
         writer = TrajectoryWriter(
             out,
             instruction,
-            meta={"mode": "local", "dry_run": options.dry_run, "display": display},
+            meta={**meta, "dry_run": options.dry_run, "display": display},
         )
         agent = Agent(
             desktop,
-            ScriptedPlanner([a for _, a in commands], source_texts=[c for c, _ in commands]),
+            planner,
             executor,
             policy=SafetyPolicy(SafetyConfig(mode=options.confirm_mode)),
             confirm=confirm,
             writer=writer,
-            config=AgentConfig(max_steps=options.max_steps, dry_run=options.dry_run),
+            config=AgentConfig(max_steps=max_steps, dry_run=options.dry_run),
             stop_event=stop_event,
+            usage=meter,
         )
         final: RunFinished | None = None
         logger.info("kill hotkey: %s", options.kill_hotkey)

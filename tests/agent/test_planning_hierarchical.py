@@ -262,7 +262,7 @@ def test_the_time_limit_ends_the_run_before_the_next_model_call() -> None:
         agent, final = run_agent(planner, ClockDesktop(now))
         assert len(server.chat_requests) == 2
     assert final.status == "failed"
-    assert final.reason.startswith("TimeLimitReached: the run reached its time limit of 60 s")
+    assert final.reason.startswith("the run reached its time limit of 60 s")
     assert len(agent.steps) == 1
 
 
@@ -275,7 +275,7 @@ def test_the_cost_limit_from_the_meter_ends_the_run_with_its_reason() -> None:
         agent, final = run_agent(planner, ChangingDesktop())
         assert len(server.chat_requests) == 3
     assert final.status == "failed"
-    assert final.reason.startswith("CostLimitReached: ")
+    assert final.reason.startswith("the run's model calls cost $")
     assert [s.action for s in agent.steps] == [TypeText("a")]
     assert planner.exchanges[-1].error is not None
     assert planner.exchanges[-1].error.startswith("CostLimitReached")

@@ -35,6 +35,11 @@ def test_a_numbered_list_after_the_subgoals_line_is_read_and_reasoning_ignored()
     assert read(text).subgoals == ("Open the Save As dialog", "Type a.txt into Name", "Click Save")
 
 
+def test_underscores_inside_names_and_paths_are_kept() -> None:
+    text = "Subgoals:\n1. Save as `/tmp/run_1/my_notes.txt`\n2. Close __the__ editor"
+    assert read(text).subgoals == ("Save as /tmp/run_1/my_notes.txt", "Close the editor")
+
+
 def test_a_list_without_the_heading_and_bullets_are_accepted() -> None:
     assert read("1. Open it\n2. Save it").subgoals == ("Open it", "Save it")
     assert read("Plan:\n- Open it\n- Save it").subgoals == ("Open it", "Save it")

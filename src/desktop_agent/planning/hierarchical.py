@@ -75,6 +75,11 @@ class HierarchicalConfig:
 class HierarchicalPlanner:
     """A `Planner` for one instruction (build one per run)."""
 
+    # Read by the agent loop (desktop_agent.planner_record): a failed step is
+    # replanned, and the worker's prompt lists the grounder's elements.
+    recovers_from_failure = True
+    wants_elements = True
+
     def __init__(
         self,
         instruction: str,

@@ -31,7 +31,8 @@ MANAGER_ANSWER_FORMAT = (
     "task is complete; or the line `FAIL: <reason>` when it cannot be done."
 )
 
-_MARKUP = re.compile(r"[*_`]+")
+# Markdown emphasis and code marks at a word's edge; "my_notes.txt" keeps its underscore.
+_MARKUP = re.compile(r"(?<![A-Za-z0-9])[*_`]+|[*_`]+(?![A-Za-z0-9])")
 _HEADING = re.compile(r"^\s*#*\s*(?:subgoals|plan)\s*:?\s*$", re.IGNORECASE | re.MULTILINE)
 _NUMBERED = re.compile(r"^\s*(?:step\s*)?(\d{1,2})\s*[.):]\s*(.+?)\s*$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*[-*•]\s+(.+?)\s*$")

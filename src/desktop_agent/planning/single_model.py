@@ -63,6 +63,11 @@ def _previous(step: Step) -> str:
 class SingleModelPlanner:
     """A `Planner` for one instruction, backed by one coordinate-answering model."""
 
+    # Read by the agent loop: a failed step is shown to the model, which tries
+    # again; it reads the screenshot itself, so no element list is built.
+    recovers_from_failure = True
+    wants_elements = False
+
     def __init__(
         self,
         instruction: str,

@@ -215,7 +215,8 @@ def train(args: argparse.Namespace) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grounding.detector.train", description=__doc__)
     parser.add_argument("--data", type=Path, nargs="+", required=True,
-                        help="dataset folders (each with labels.jsonl)")  # fmt: skip
+                        help="dataset folders (each with labels.jsonl); a folder named "
+                             "twice is seen twice as often")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="checkpoints, log and ONNX")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch", type=int, default=16)

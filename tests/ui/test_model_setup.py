@@ -1,0 +1,134 @@
+"""The composition root's model half and the CLI's model flags, without a screen."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from desktop_agent.events import PlanItem, PlanUpdated, RoleUsage, UsageUpdated
+from desktop_agent.llm import ModelsConfig, RoleConfig
+from desktop_agent.planning import HierarchicalPlanner, SingleModelPlanner
+from grounding import Grounder
+from grounding.replay_server import ReplayServer, ScriptedResponse
+from ui.cli import main
+from ui.console import describe_plan, format_event, usage_table
+from ui.model_setup import ModelLimits, attach_grounding_vlm, build_model_run, vlm_config
+
+KEY = "fake-key-0b5e2a9c47d1"
+
+
+@pytest.fixture
+def no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No config file and no DESKTOP_AGENT_* variables."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    for name in list(os.environ):
+        if name.startswith("DESKTOP_AGENT_"):
+            monkeypatch.delenv(name)
+
+
+def role(base_url: str = "http://localhost:11434/v1", model: str = "m", **kw: Any) -> RoleConfig:
+    return RoleConfig(base_url=base_url, model=model, **kw)
+
+
+@pytest.mark.usefixtures("no_model")
+def test_with_no_model_it_says_how_to_configure_one_then_runs_local_mode(capsys) -> None:
+    assert main(["run", "frobnicate the widget"]) == 2
+    err = capsys.readouterr().err
+    assert "no model is configured, so this runs in local mode" in err
+    assert "DESKTOP_AGENT_BASE_URL" in err
+    assert "docs/models.md" in err
+    assert "frobnicate" in err  # then local mode read the instruction
+    assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("no_model")
+def test_local_flag_skips_the_note(capsys) -> None:
+    assert main(["run", "--local", "frobnicate the widget"]) == 2
+    assert "no model is configured" not in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("no_model")
+def test_a_broken_model_variable_is_an_error_naming_it(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DESKTOP_AGENT_MAX_STEPS", "lots")
+    assert main(["run", "click Save"]) == 2
+    assert "$DESKTOP_AGENT_MAX_STEPS" in capsys.readouterr().err
+
+
+def test_limits_from_flags_override_the_config() -> None:
+    config = ModelsConfig(planner=role(), max_cost_usd=1.0, max_minutes=10)
+    run = build_model_run("do it", config, ModelLimits(max_cost_usd=0.25, max_minutes=2))
+    assert isinstance(run.planner, HierarchicalPlanner)
+    assert run.meter.max_cost_usd == 0.25
+    assert run.planner.config.max_time_s == 120
+    assert run.models == {"planner": "m", "worker": "m"}  # the worker falls back
+    default = build_model_run("do it", config)
+    assert default.meter.max_cost_usd == 1.0
+    assert isinstance(default.planner, HierarchicalPlanner)
+    assert default.planner.config.max_time_s == 600
+
+
+def test_single_model_from_the_flag_or_the_config() -> None:
+    config = ModelsConfig(planner=role(max_image_side=1000))
+    run = build_model_run("x", config, ModelLimits(single_model=True))
+    assert isinstance(run.planner, SingleModelPlanner)
+    assert run.planner.config.max_image_side == 1000
+    assert run.mode == "single_model"
+    run = build_model_run("x", ModelsConfig(planner=role(), single_model=True))
+    assert isinstance(run.planner, SingleModelPlanner)
+
+
+def test_the_grounding_role_becomes_the_grounders_vlm(monkeypatch) -> None:
+    monkeypatch.setenv("DESKTOP_AGENT_API_KEY", KEY)
+    monkeypatch.setenv("DESKTOP_AGENT_VLM_FRAME", "relative1000")
+    with ReplayServer([ScriptedResponse.message("(500, 250)")]) as server:
+        config = ModelsConfig(
+            grounding=role(server.base_url, model="vlm-m", timeout_s=7.0, max_retries=0)
+        )
+        assert vlm_config(config.role("grounding")).timeout_s == 7.0
+        grounder = Grounder.default(experts=["ocr"])
+        assert attach_grounding_vlm(grounder, config)
+        assert grounder.vlm is not None
+        result = grounder.vlm.point(Image.new("RGB", (400, 200), "white"), "the logo")
+        (request,) = server.chat_requests
+    assert result.point == (200, 50)
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    assert request.body["model"] == "vlm-m"
+    assert KEY not in repr(grounder.vlm)
+    assert not attach_grounding_vlm(Grounder.default(experts=["ocr"]), ModelsConfig())
+
+
+def test_the_console_shows_the_plan_and_a_usage_table() -> None:
+    plan = PlanUpdated(
+        step=3,
+        subgoals=(
+            PlanItem("Type the text", "done"),
+            PlanItem("Old idea", "dropped"),
+            PlanItem("Save it", "active"),
+        ),
+        kind="revise",
+        reason="completed: Type the text",
+        revisions=2,
+    )
+    text = describe_plan(plan)
+    assert text.splitlines() == [
+        "  plan (revise at step 3: completed: Type the text)",
+        "    + [done] Type the text",
+        "    > [active] Save it",
+    ]
+    usage = UsageUpdated(
+        step=3,
+        calls=5,
+        prompt_tokens=1200,
+        completion_tokens=80,
+        cost_usd=0.0031,
+        max_cost_usd=0.5,
+        roles=(RoleUsage("planner", 2, 700, 30, 0.002), RoleUsage("worker", 3, 500, 50, 0.0011)),
+    )
+    assert format_event(usage) == "      model: 5 calls so far, 1,280 tokens, $0.0031 of $0.5000"
+    table = usage_table(usage).splitlines()
+    assert table[1].split() == ["planner", "2", "700", "30", "$0.0020"]
+    assert table[-1].split() == ["total", "5", "1,200", "80", "$0.0031"]
