@@ -16,6 +16,11 @@ prompts and screenshots are the agent's real ones.
 Calls are counted three ways, which must agree: the run's `UsageMeter` (by
 role), the planner's own exchange log and the replay server's request count.
 
+The hierarchical planner's manager chooses each subgoal's first action in
+the same answer that plans, revises or replans, so a task of A actions in S
+subgoals costs about A + 1 calls (A without the final completion check)
+instead of A + S + 1.
+
 Targets (issue 5): at most 1.5 model calls per executed action on average,
 and 0 VLM calls for targets that local experts find. Agent S2 spends at least
 3 calls per action (worker, reflection, grounding).

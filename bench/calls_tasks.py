@@ -6,6 +6,10 @@ clicks, so the real local grounder has to find every text target on the
 pixels. The screen gains a small block at the bottom for each input that
 "did something"; inputs listed in `ignored_inputs` leave it unchanged, which
 is how a stalled screen is staged.
+
+The answers follow the planner's protocol (`desktop_agent.planning.hierarchical`):
+a manager answer that leaves a subgoal to do also chooses that subgoal's first
+action (`plan_and_act`); the worker answers the subgoal's later actions (`act`).
 """
 
 from __future__ import annotations
@@ -25,10 +29,22 @@ MENUS = ("File", "Edit", "View", "Help")
 say = ScriptedResponse.message
 
 
+def _action_text(thought: str, code: str, completes: bool) -> str:
+    flag = "yes" if completes else "no"
+    return f"Thought: {thought}\n```\n{code}\n```\nCompletes subgoal: {flag}"
+
+
 def act(thought: str, code: str, *, completes: bool = False) -> ScriptedResponse:
     """A worker answer in the format the worker prompt asks for."""
-    flag = "yes" if completes else "no"
-    return say(f"Thought: {thought}\n```\n{code}\n```\nCompletes subgoal: {flag}")
+    return say(_action_text(thought, code, completes))
+
+
+def plan_and_act(
+    plan: str, thought: str, code: str, *, completes: bool = False
+) -> ScriptedResponse:
+    """A manager answer that leaves a subgoal to do: the subgoal list, then (as its prompts
+    ask) that subgoal's first action in the worker's format after `First action:`."""
+    return say(f"{plan}\n\nFirst action:\n{_action_text(thought, code, completes)}")
 
 
 def ui_tars(thought: str, action: str) -> ScriptedResponse:
@@ -141,8 +157,11 @@ def _tasks() -> list[BenchTask]:
             title="Notes - report.txt",
             buttons=("Print", "Cancel", "Preview"),
             script=(
-                say("The editor shows report.txt.\nSubgoals:\n1. Print the document"),
-                act("The File menu has Print.", "click('File')"),
+                plan_and_act(
+                    "The editor shows report.txt.\nSubgoals:\n1. Print the document",
+                    "The File menu has Print.",
+                    "click('File')",
+                ),
                 act("Print is listed.", "click('Print')"),
                 act("The print dialog is open; confirm it.", "hotkey('enter')", completes=True),
                 say("The job was sent to the printer.\nDONE: the document was printed"),
@@ -155,19 +174,26 @@ def _tasks() -> list[BenchTask]:
             title="Notes - untitled",
             buttons=("New Note", "Save", "Cancel", "Name:"),
             script=(
-                say(
+                plan_and_act(
                     "An empty editor.\nSubgoals:\n1. Open a new note\n2. Write the greeting\n"
-                    "3. Save it as hello.txt"
+                    "3. Save it as hello.txt",
+                    "Open the File menu.",
+                    "click('File')",
                 ),
-                act("Open the File menu.", "click('File')"),
                 act("New Note is listed.", "click('New Note')"),
                 act("Focus the page.", "click(640, 500)", completes=True),
-                say("Subgoals:\n1. Write the greeting\n2. Save it as hello.txt"),
-                act("Type the first line.", "type_text('Hello')"),
+                plan_and_act(
+                    "Subgoals:\n1. Write the greeting\n2. Save it as hello.txt",
+                    "Type the first line.",
+                    "type_text('Hello')",
+                ),
                 act("New line.", "hotkey('enter')"),
                 act("Second line.", "type_text('world')", completes=True),
-                say("Subgoals:\n1. Save it as hello.txt"),
-                act("Save with the shortcut.", "hotkey('ctrl', 's')"),
+                plan_and_act(
+                    "Subgoals:\n1. Save it as hello.txt",
+                    "Save with the shortcut.",
+                    "hotkey('ctrl', 's')",
+                ),
                 act("The Name field is there.", "type_text('hello.txt', into='Name')"),
                 act("Confirm.", "click('Save')", completes=True),
                 say("hello.txt is saved.\nDONE: saved the greeting as hello.txt"),
@@ -180,23 +206,32 @@ def _tasks() -> list[BenchTask]:
             title="Writer - q3.odt",
             buttons=("Title:", "Export PDF", "Name:", "Export", "Cancel"),
             script=(
-                say("Subgoals:\n1. Write the bold title\n2. Export with the toolbar button"),
-                act("Click into the title line.", "click('Title')"),
+                plan_and_act(
+                    "Subgoals:\n1. Write the bold title\n2. Export with the toolbar button",
+                    "Click into the title line.",
+                    "click('Title')",
+                ),
                 act("Bold first.", "hotkey('ctrl', 'b')"),
                 act("Type the title.", "type_text('Q3 results')", completes=True),
+                # The manager keeps the subgoal but writes no action for it; the worker,
+                # asked instead, finds no such button and gives the subgoal up.
                 say("Subgoals:\n1. Export with the toolbar button"),
                 act(
                     "The toolbar has no Export button.",
                     "fail('no Export button on the toolbar')",
                 ),
-                say(
+                plan_and_act(
                     "The toolbar has no export.\nSubgoals:\n1. Choose Export PDF in the File "
-                    "menu\n2. Name the file and export"
+                    "menu\n2. Name the file and export",
+                    "Open File.",
+                    "click('File')",
                 ),
-                act("Open File.", "click('File')"),
                 act("Export PDF is in the menu.", "click('Export PDF')", completes=True),
-                say("Subgoals:\n1. Name the file and export"),
-                act("The Name field is there.", "type_text('q3.pdf', into='Name')"),
+                plan_and_act(
+                    "Subgoals:\n1. Name the file and export",
+                    "The Name field is there.",
+                    "type_text('q3.pdf', into='Name')",
+                ),
                 act("Export it.", "click('Export')", completes=True),
                 say("DONE: q3.pdf was exported with the bold title"),
             ),
@@ -210,16 +245,22 @@ def _tasks() -> list[BenchTask]:
             # The first input (the click on View) does nothing on screen.
             ignored_inputs=frozenset({1}),
             script=(
-                say("Subgoals:\n1. Turn on Word Wrap in the View menu\n2. Turn on Line Numbers"),
-                act("Open View.", "click('View')"),
+                plan_and_act(
+                    "Subgoals:\n1. Turn on Word Wrap in the View menu\n2. Turn on Line Numbers",
+                    "Open View.",
+                    "click('View')",
+                ),
                 say(
                     "Verdict: retry\nAdvice: the menu did not open; open it with the "
                     "keyboard (alt+v) instead."
                 ),
                 act("Open it with the keyboard.", "hotkey('alt', 'v')"),
                 act("Word Wrap is listed.", "click('Word Wrap')", completes=True),
-                say("Long lines now wrap.\nSubgoals:\n1. Turn on Line Numbers"),
-                act("The View menu again.", "hotkey('alt', 'v')"),
+                plan_and_act(
+                    "Long lines now wrap.\nSubgoals:\n1. Turn on Line Numbers",
+                    "The View menu again.",
+                    "hotkey('alt', 'v')",
+                ),
                 act("Line Numbers is listed.", "click('Line Numbers')", completes=True),
                 say("DONE: word wrap and line numbers are on"),
             ),
@@ -231,12 +272,16 @@ def _tasks() -> list[BenchTask]:
             title="Home folder",
             buttons=("Preferences", "Font Size", "About"),
             script=(
-                say("Subgoals:\n1. Open Preferences from the Edit menu\n2. Set the size to 14"),
-                say("I would click on the Edit menu now."),  # no action block: re-asked
-                act("Open Edit.", "click('Edit')"),
+                plan_and_act(
+                    "Subgoals:\n1. Open Preferences from the Edit menu\n2. Set the size to 14",
+                    "Open Edit.",
+                    "click('Edit')",
+                ),
+                say("I would click on Preferences now."),  # no action block: re-asked
                 act("Preferences is listed.", "click('Preferences')", completes=True),
-                say("Subgoals:\n1. Set the size to 14"),
-                act("Select the size box.", "click('Font Size')"),
+                plan_and_act(
+                    "Subgoals:\n1. Set the size to 14", "Select the size box.", "click('Font Size')"
+                ),
                 act("Type the size.", "type_text('14')"),
                 act("Apply it.", "hotkey('enter')", completes=True),
                 say("DONE: the font size is 14"),
@@ -251,14 +296,15 @@ def _tasks() -> list[BenchTask]:
             draw_gear=True,
             vlm_script=(say(f"({GEAR_CENTER[0]}, {GEAR_CENTER[1]})"),),
             script=(
-                say("Subgoals:\n1. Open the settings from the gear icon\n2. Turn on Crossfade"),
-                act(
+                plan_and_act(
+                    "Subgoals:\n1. Open the settings from the gear icon\n2. Turn on Crossfade",
                     "The gear at the top right has no label.",
                     "click('the gear icon')",
                     completes=True,
                 ),
-                say("Subgoals:\n1. Turn on Crossfade"),
-                act("Playback holds it.", "click('Playback')"),
+                plan_and_act(
+                    "Subgoals:\n1. Turn on Crossfade", "Playback holds it.", "click('Playback')"
+                ),
                 act("Tick it.", "click('Crossfade')"),
                 act("Apply.", "click('Apply')", completes=True),
                 say("DONE: crossfade is on"),

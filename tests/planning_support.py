@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,10 +12,14 @@ from PIL import Image, ImageDraw
 
 from desktop_agent.actions import Action
 from desktop_agent.desktop.dry_run import DryRunDesktop
+from desktop_agent.events import RunFinished
+from desktop_agent.executor import ActionExecutor, ExecutorConfig
 from desktop_agent.llm.client import OpenAIChatModel
 from desktop_agent.llm.config import RoleConfig
 from desktop_agent.llm.usage import UsageMeter
+from desktop_agent.loop import Agent, AgentConfig
 from desktop_agent.observation import Observation
+from desktop_agent.planning import HierarchicalPlanner
 from desktop_agent.step import Step, StepStatus
 from grounding.replay_server import RecordedRequest, ReplayServer
 
@@ -48,8 +53,19 @@ def screen(shade: int = 0, size: tuple[int, int] = (640, 400)) -> Image.Image:
     return image
 
 
-def observe(image: Image.Image, **extra: Any) -> Observation:
-    return Observation(image, 0.0, active_window="Editor", extra=extra)
+def observe(image: Image.Image, *, active_window: str = "Editor", **extra: Any) -> Observation:
+    return Observation(image, 0.0, active_window=active_window, extra=extra)
+
+
+def action_answer(code: str, *, completes: bool = False, thought: str = "next.") -> str:
+    """An answer in the worker's format: thought, the action in a fence, the completion flag."""
+    flag = "yes" if completes else "no"
+    return f"Thought: {thought}\n```\n{code}\n```\nCompletes subgoal: {flag}"
+
+
+def with_first_action(plan_text: str, code: str, *, completes: bool = False) -> str:
+    """A manager answer (reasoning and `Subgoals:` list) that also chooses the first action."""
+    return f"{plan_text}\n\nFirst action:\n{action_answer(code, completes=completes)}"
 
 
 def steps(
@@ -76,7 +92,7 @@ def prompt_text(request: RecordedRequest) -> str:
 
 
 def sent_images(request: RecordedRequest) -> list[Image.Image]:
-    images = []
+    images: list[Image.Image] = []
     for message in request.body["messages"]:
         content = message["content"]
         if isinstance(content, list):
@@ -103,3 +119,22 @@ class ChangingDesktop(DryRunDesktop):
 
 def purposes(exchanges: Sequence[Any]) -> list[str]:
     return [e.purpose for e in exchanges]
+
+
+def run_agent(planner: HierarchicalPlanner, desktop: DryRunDesktop) -> tuple[Agent, RunFinished]:
+    """Run the planner's instruction through the real agent loop (no grounder)."""
+    stop = threading.Event()
+    executor = ActionExecutor(
+        desktop, None, config=ExecutorConfig(find_timeout_s=0.0), stop_event=stop
+    )
+    agent = Agent(
+        desktop,
+        planner,
+        executor,
+        config=AgentConfig(settle_timeout_s=0.05, max_steps=20),
+        stop_event=stop,
+    )
+    events = list(agent.run(planner.instruction))
+    final = events[-1]
+    assert isinstance(final, RunFinished)
+    return agent, final

@@ -1,17 +1,13 @@
 """The hierarchical planner through the real agent loop and real HTTP: calls per action,
-reflection, replanning, and how each run limit ends a run."""
+the manager's first actions, reflection, replanning, and how each run limit ends a run."""
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 
 from desktop_agent.actions import Click, Done, Fail, Hotkey, Point, TypeText
-from desktop_agent.events import RunFinished
-from desktop_agent.executor import ActionExecutor, ExecutorConfig
 from desktop_agent.llm.usage import UsageMeter
-from desktop_agent.loop import Agent, AgentConfig
 from desktop_agent.planning import (
     HierarchicalConfig,
     HierarchicalPlanner,
@@ -23,62 +19,63 @@ from grounding.replay_server import ReplayServer, ScriptedResponse
 from planning_support import (
     SECRET,
     ChangingDesktop,
+    action_answer,
     chat_model,
     observe,
     prompt_text,
     purposes,
+    run_agent,
     screen,
     steps,
+    with_first_action,
 )
 
 say = ScriptedResponse.message
 
 
 def act(code: str, completes: bool = False) -> ScriptedResponse:
-    flag = "yes" if completes else "no"
-    return say(f"Thought: next.\n```\n{code}\n```\nCompletes subgoal: {flag}")
+    return say(action_answer(code, completes=completes))
 
 
-def run_agent(planner: HierarchicalPlanner, desktop: ChangingDesktop) -> tuple[Agent, RunFinished]:
-    stop = threading.Event()
-    executor = ActionExecutor(
-        desktop, None, config=ExecutorConfig(find_timeout_s=0.0), stop_event=stop
-    )
-    agent = Agent(
-        desktop,
-        planner,
-        executor,
-        config=AgentConfig(settle_timeout_s=0.05, max_steps=20),
-        stop_event=stop,
-    )
-    events = list(agent.run(planner.instruction))
-    final = events[-1]
-    assert isinstance(final, RunFinished)
-    return agent, final
+def manager(plan_text: str, code: str | None) -> ScriptedResponse:
+    """A manager answer; with `code`, it also chooses the first action (the new protocol)."""
+    return say(with_first_action(plan_text, code) if code else plan_text)
 
 
-THREE_SUBGOALS = [
-    say(
-        "The desktop is empty.\nSubgoals:\n1. Open a new document\n2. Write the greeting\n"
-        "3. Save it as a.txt"
-    ),
-    act("click(20, 20)"),
-    act("hotkey('ctrl', 'n')"),
-    act("click(300, 200)", completes=True),
-    say("Subgoals:\n1. Write the greeting\n2. Save it as a.txt"),
-    act("type_text('Hello')"),
-    act("hotkey('enter')"),
-    act("type_text('world')", completes=True),
-    say("Subgoals:\n1. Save it as a.txt"),
-    act("hotkey('ctrl', 's')"),
-    act("type_text('a.txt')"),
-    act("hotkey('enter')", completes=True),
-    say("The file is saved.\nDONE: a.txt saved with the greeting"),
-]
+def three_subgoals(*, manager_acts: bool) -> list[ScriptedResponse]:
+    """9 actions in 3 subgoals; the manager chooses each subgoal's first one, or the worker."""
+
+    def subgoal(plan_text: str, first: str, *rest: ScriptedResponse) -> list[ScriptedResponse]:
+        if manager_acts:
+            return [manager(plan_text, first), *rest]
+        return [manager(plan_text, None), act(first), *rest]
+
+    return [
+        *subgoal(
+            "The desktop is empty.\nSubgoals:\n1. Open a new document\n2. Write the greeting\n"
+            "3. Save it as a.txt",
+            "click(20, 20)",
+            act("hotkey('ctrl', 'n')"),
+            act("click(300, 200)", completes=True),
+        ),
+        *subgoal(
+            "Subgoals:\n1. Write the greeting\n2. Save it as a.txt",
+            "type_text('Hello')",
+            act("hotkey('enter')"),
+            act("type_text('world')", completes=True),
+        ),
+        *subgoal(
+            "Subgoals:\n1. Save it as a.txt",
+            "hotkey('ctrl', 's')",
+            act("type_text('a.txt')"),
+            act("hotkey('enter')", completes=True),
+        ),
+        say("The file is saved.\nDONE: a.txt saved with the greeting"),
+    ]
 
 
-def test_a_three_subgoal_task_takes_at_most_one_and_a_half_calls_per_action() -> None:
-    with ReplayServer(THREE_SUBGOALS) as server:
+def test_a_three_subgoal_task_takes_one_call_per_action_plus_the_completion_check() -> None:
+    with ReplayServer(three_subgoals(manager_acts=True)) as server:
         planner = HierarchicalPlanner(
             "write a greeting and save it as a.txt",
             chat_model(server, "planner", model="planner-m"),
@@ -90,24 +87,26 @@ def test_a_three_subgoal_task_takes_at_most_one_and_a_half_calls_per_action() ->
 
     assert (final.status, final.reason) == ("done", "a.txt saved with the greeting")
     executed = [s for s in agent.steps if not isinstance(s.action, Done)]
-    assert [s.action for s in executed][:3] == [
+    assert [s.action for s in executed][:4] == [
         Click(Point(20, 20)),
         Hotkey(("ctrl", "n")),
         Click(Point(300, 200)),
+        TypeText("Hello"),
     ]
     assert all(s.status == StepStatus.OK for s in agent.steps)
     assert len(executed) == 9
     assert len(desktop.calls) >= 9  # every action reached the desktop
 
-    calls_per_action = planner.calls / len(executed)
-    assert planner.calls == 13  # 1 plan + 9 worker + 2 revise + 1 final check, no reflection
-    assert calls_per_action <= 1.5
-    assert purposes(planner.exchanges) == ["plan"] + ["worker"] * 3 + ["revise"] + [
-        "worker"
-    ] * 3 + ["revise"] + ["worker"] * 3 + ["revise"]
-    assert models == ["planner-m"] + ["worker-m"] * 3 + ["planner-m"] + ["worker-m"] * 3 + [
-        "planner-m"
-    ] + ["worker-m"] * 3 + ["planner-m"]
+    # 1 plan + 2 revises, each with a subgoal's first action; 6 worker calls; 1 final check.
+    assert planner.calls == 10
+    assert planner.calls / len(executed) <= 1.5
+    assert (planner.manager_actions, planner.manager_action_fallbacks) == (3, 0)
+    subgoal_calls = ["worker", "worker", "revise"]
+    assert purposes(planner.exchanges) == ["plan", *subgoal_calls * 3]
+    assert models == ["planner-m", *["worker-m", "worker-m", "planner-m"] * 3]
+    # The first action of each subgoal came from the manager's answer, not a worker call.
+    assert agent.steps[0].source_text.startswith("First action:\nThought: next.")
+    assert agent.steps[3].source_text.startswith("First action:")
 
     # The plan as it evolved is in each step and in the planner's state.
     assert agent.steps[3].extra["plan"] == [
@@ -120,8 +119,57 @@ def test_a_three_subgoal_task_takes_at_most_one_and_a_half_calls_per_action() ->
     assert state["plan"]["revisions"][-1]["reason"] == "DONE: a.txt saved with the greeting"
     assert [s["status"] for s in state["plan"]["subgoals"]] == ["done"] * 3
     assert state["plan"]["outcome"] == "done"
-    assert state["exchanges"][1]["messages"][0]["images"] == ["step_0001.png"]
+    assert (state["manager_actions"], state["manager_action_fallbacks"]) == (3, 0)
+    assert state["exchanges"][0]["messages"][0]["images"] == ["step_0001.png"]
+    assert state["exchanges"][1]["messages"][0]["images"] == ["step_0002.png"]
     assert SECRET not in json.dumps(state)
+
+
+def test_without_the_completion_check_the_task_takes_one_call_per_action() -> None:
+    config = HierarchicalConfig(verify_completion=False)
+    with ReplayServer(three_subgoals(manager_acts=True)[:-1]) as server:
+        planner = HierarchicalPlanner("write and save", chat_model(server), config=config)
+        _, final = run_agent(planner, ChangingDesktop())
+        assert server.remaining == 0
+    assert (final.status, final.reason) == ("done", "all 3 subgoals done")
+    assert planner.calls == planner.actions_decided == 9
+
+
+def test_manager_answers_without_an_action_fall_back_to_one_worker_call_each() -> None:
+    with ReplayServer(three_subgoals(manager_acts=False)) as server:
+        planner = HierarchicalPlanner("write and save", chat_model(server))
+        agent, final = run_agent(planner, ChangingDesktop())
+        assert server.remaining == 0
+    assert (final.status, final.reason) == ("done", "a.txt saved with the greeting")
+    assert len(agent.steps) == 10  # the same 9 actions and done()
+    # The cost without the protocol: 1 + 9 + 3 (A + S + 1), never more.
+    assert planner.calls == 13
+    assert (planner.manager_actions, planner.manager_action_fallbacks) == (0, 3)
+    assert purposes(planner.exchanges)[:2] == ["plan", "worker"]
+
+
+def test_a_malformed_manager_action_is_not_executed_and_the_worker_is_asked() -> None:
+    script = [
+        # click(Save): a bare name, unreadable; the plan part is fine.
+        manager("Subgoals:\n1. Save the file", "click(Save)"),
+        act("click('Save')", completes=True),
+        say("DONE: saved"),
+        say("never asked"),
+    ]
+    with ReplayServer(script) as server:
+        planner = HierarchicalPlanner("save the file", chat_model(server))
+        first = planner.next_action(observe(screen()), [])
+        worker_prompt = prompt_text(server.chat_requests[1])
+        last = planner.next_action(observe(screen(1)), steps(first.action))
+        assert len(server.chat_requests) == 3  # the manager was not asked again
+    assert first.action == Click("Save")  # the worker's, not the manager's unreadable one
+    assert first.source_text.startswith("Thought: next.")
+    assert "Current subgoal: Save the file" in worker_prompt
+    assert last.action == Done("saved")
+    assert purposes(planner.exchanges) == ["plan", "worker", "revise"]
+    assert planner.calls == 3  # one more than with a usable manager action
+    assert (planner.manager_actions, planner.manager_action_fallbacks) == (0, 1)
+    assert all(e.error is None for e in planner.exchanges)
 
 
 def test_a_stalled_screen_triggers_reflection_then_a_replan() -> None:
@@ -131,8 +179,13 @@ def test_a_stalled_screen_triggers_reflection_then_a_replan() -> None:
         say("Verdict: retry\nAdvice: use the keyboard shortcut ctrl+s instead."),
         act("hotkey('ctrl', 's')"),
         say("Verdict: replan\nAdvice: the editor window is not focused."),
-        say("Subgoals:\n1. Focus the editor\n2. Save the file"),
-        act("click(320, 200)", completes=True),
+        say(
+            with_first_action(
+                "Subgoals:\n1. Focus the editor\n2. Save the file",
+                "click(320, 200)",
+                completes=True,
+            )
+        ),
         say("DONE: saved"),
     ]
     with ReplayServer(script) as server:
@@ -161,7 +214,8 @@ def test_a_stalled_screen_triggers_reflection_then_a_replan() -> None:
         "What went wrong: the screen did not change after step 2: hotkey('ctrl', 's'); "
         "reflection: the editor window is not focused." in replan_prompt
     )
-    assert third.action == Click(Point(320, 200))
+    assert third.action == Click(Point(320, 200))  # the replan chose it: no worker call
+    assert third.source_text.startswith("First action:")
     assert third.plan == (
         "[failed] Save the file",
         "[active] Focus the editor",
@@ -176,7 +230,6 @@ def test_a_stalled_screen_triggers_reflection_then_a_replan() -> None:
         "worker",
         "reflection",
         "replan",
-        "worker",
         "revise",
     ]
     assert planner.replans == 1

@@ -1,9 +1,12 @@
-"""The manager: plan, revise, replan over real HTTP; its numbered lists read robustly."""
+"""The manager: plan, revise, replan over real HTTP; its numbered lists read robustly; the
+first action its answer chooses is read like a worker answer, and a bad one is never re-asked."""
 
 from __future__ import annotations
 
 import pytest
 
+from desktop_agent.action_docs import action_signatures
+from desktop_agent.actions import Click, Hotkey, TypeText
 from desktop_agent.errors import ParseError
 from desktop_agent.planning import (
     Example,
@@ -17,7 +20,16 @@ from desktop_agent.planning import (
     parse_manager_answer,
 )
 from grounding.replay_server import ReplayServer, ScriptedResponse
-from planning_support import chat_model, prompt_text, screen, sent_images
+from grounding.types import Box, Element
+from planning_support import (
+    chat_model,
+    observe,
+    prompt_text,
+    screen,
+    sent_images,
+    steps,
+    with_first_action,
+)
 
 say = ScriptedResponse.message
 
@@ -73,7 +85,7 @@ def test_plan_sends_the_instruction_examples_and_screenshot_and_reads_the_list()
     with ReplayServer([say("Subgoals:\n1. Open Save As\n2. Save as a.txt")]) as server:
         caller = ModelCaller()
         manager = Manager(chat_model(server), examples, caller=caller)
-        answer = manager.plan("save the file as a.txt", screen(), active_window="Mousepad")
+        answer = manager.plan("save the file as a.txt", observe(screen(), active_window="Mousepad"))
         request = server.chat_requests[0]
     assert answer.subgoals == ("Open Save As", "Save as a.txt")
     text = prompt_text(request)
@@ -85,6 +97,67 @@ def test_plan_sends_the_instruction_examples_and_screenshot_and_reads_the_list()
     assert caller.exchanges[0].messages[0]["images"] == ["step_0000.png"]
 
 
+def test_the_plan_prompt_asks_for_the_first_action_with_what_the_worker_is_shown() -> None:
+    elements = [Element(Box(300, 200, 360, 224), role="button", text="Save", source="ocr")]
+    with ReplayServer([say("Subgoals:\n1. Save")]) as server:
+        Manager(chat_model(server)).plan("save", observe(screen(), elements=elements))
+        text = prompt_text(server.chat_requests[0])
+    # The action language comes from the action classes, as in the worker's prompt.
+    for signature in action_signatures():
+        assert signature in text
+    assert '- button "Save" at (330, 212)' in text
+    assert "First action:\nThought: <one or two sentences" in text
+    assert "Completes subgoal: <yes or no>" in text
+    assert "(640x400 pixels; active window: Editor)" in text
+
+
+def test_a_first_action_after_the_list_is_read_like_a_worker_answer() -> None:
+    text = with_first_action(
+        "The editor is open.\nSubgoals:\n1. Save as a.txt\n2. Close it",
+        "type_text('a.txt', into='Name')",
+        completes=True,
+    )
+    answer = read(text)
+    assert answer.subgoals == ("Save as a.txt", "Close it")
+    assert answer.action is not None
+    assert answer.action.action == TypeText("a.txt", into="Name")
+    assert answer.action.completes_subgoal
+    assert answer.action.thought == "next."
+    assert answer.action.text.startswith("First action:\nThought: next.")
+    assert answer.action_problem is None
+    # Without the `First action:` label, a `Thought:` line or a fence starts the action.
+    bare = read("Subgoals:\n1. Save\nThought: use the shortcut.\n```\nhotkey('ctrl', 's')\n```")
+    assert bare.subgoals == ("Save",)
+    assert bare.action is not None
+    assert bare.action.action == Hotkey(("ctrl", "s"))
+    one_line = read("1. Open File\n2. Save\nFirst action: click('File')")
+    assert one_line.action is not None
+    assert one_line.action.action == Click("File")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Subgoals:\n1. Save\n2. Close", "the answer has no first action"),
+        ("Subgoals:\n1. Save\nFirst action:\n```\nclick(Save)\n```", "could not be read"),
+        ("1. Save\nThought: x\n```\nclick('a')\n```\n```\nclick('b')\n```", "2 code blocks"),
+        ("1. Save\nFirst action:\n```\ndone('saved')\n```", "done('saved') starts nothing"),
+        ("1. Save\nFirst action:\n```\nfail('no')\n```", "fail('no') starts nothing"),
+    ],
+)
+def test_a_missing_or_unusable_first_action_is_reported_not_raised(text: str, problem: str) -> None:
+    answer = read(text)
+    assert answer.subgoals[0] == "Save"
+    assert answer.action is None
+    assert answer.action_problem is not None
+    assert problem in answer.action_problem
+
+
+def test_done_and_fail_answers_carry_no_action() -> None:
+    answer = read("DONE: saved\nThought: nothing left.\n```\nwait(1)\n```")
+    assert (answer.done, answer.action, answer.action_problem) == ("saved", None, None)
+
+
 def test_revise_shows_done_and_remaining_and_can_finish_the_task() -> None:
     plan = PlanState()
     plan.set_remaining(["Open Save As", "Save as a.txt"], kind="plan", step=1)
@@ -93,14 +166,17 @@ def test_revise_shows_done_and_remaining_and_can_finish_the_task() -> None:
         [say("Looks good.\nSubgoals:\n1. Type a.txt\n2. Click Save"), say("DONE: saved")]
     ) as server:
         manager = Manager(chat_model(server))
-        revised = manager.revise("save it", plan, screen(), "step 1: hotkey('ctrl', 's') -> ok")
-        finished = manager.revise("save it", plan, screen(), "")
+        history = steps(Hotkey(("ctrl", "s")))
+        revised = manager.revise("save it", plan, observe(screen()), history)
+        finished = manager.revise("save it", plan, observe(screen()), history)
         text = prompt_text(server.chat_requests[0])
     assert revised.subgoals == ("Type a.txt", "Click Save")
     assert finished.done == "saved"
     assert "Subgoals completed so far:\n1. Open Save As" in text
     assert "Subgoals that were still planned:\n1. Save as a.txt" in text
-    assert "step 1: hotkey('ctrl', 's') -> ok" in text
+    assert "The last steps taken (oldest first):\nstep 1: hotkey('ctrl', 's') -> ok" in text
+    assert "First action:" in text
+    assert revised.action is None  # no action part: the worker will be asked
 
 
 def test_replan_says_what_went_wrong_and_can_give_up() -> None:
@@ -110,21 +186,22 @@ def test_replan_says_what_went_wrong_and_can_give_up() -> None:
         answer = Manager(chat_model(server)).replan(
             "save it",
             plan,
-            screen(),
+            observe(screen()),
+            steps(Click("Save")),
             failed_subgoal="Click Save",
             what_went_wrong="an error dialog says the disk is read-only",
-            last_steps="step 1: click('Save') -> ok",
         )
         text = prompt_text(server.chat_requests[0])
     assert answer.fail == "the disk is read-only"
     assert "The subgoal that went wrong: Click Save" in text
     assert "What went wrong: an error dialog says the disk is read-only" in text
+    assert "step 1: click('Save') -> ok" in text
 
 
 def test_a_malformed_plan_is_asked_again_once_with_the_error() -> None:
     with ReplayServer([say("I would open the dialog."), say("Subgoals:\n1. Open it")]) as server:
         caller = ModelCaller()
-        answer = Manager(chat_model(server), caller=caller).plan("open it", screen())
+        answer = Manager(chat_model(server), caller=caller).plan("open it", observe(screen()))
         retry = server.chat_requests[1].body["messages"]
     assert answer.subgoals == ("Open it",)
     assert [m["role"] for m in retry] == ["user", "assistant", "user"]
@@ -138,5 +215,18 @@ def test_a_malformed_plan_is_asked_again_once_with_the_error() -> None:
 def test_a_plan_still_malformed_after_the_re_ask_is_a_clear_error() -> None:
     with ReplayServer([say("hmm"), say("still thinking"), say("1. never asked")]) as server:
         with pytest.raises(ModelAnswerInvalid, match="plan model gave no usable answer in 2 tries"):
-            Manager(chat_model(server)).plan("open it", screen())
+            Manager(chat_model(server)).plan("open it", observe(screen()))
         assert len(server.chat_requests) == 2
+
+
+def test_an_unreadable_first_action_is_not_asked_again() -> None:
+    bad = "Subgoals:\n1. Open it\nFirst action:\n```\nclick(Open)\n```"
+    with ReplayServer([say(bad), say("never asked")]) as server:
+        caller = ModelCaller()
+        answer = Manager(chat_model(server), caller=caller).plan("open it", observe(screen()))
+        assert len(server.chat_requests) == 1
+    assert answer.subgoals == ("Open it",)
+    assert answer.action is None
+    assert answer.action_problem is not None
+    assert "Open is a bare name" in answer.action_problem
+    assert caller.exchanges[0].error is None  # the plan itself was usable

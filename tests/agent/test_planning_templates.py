@@ -8,10 +8,24 @@ import pytest
 
 from desktop_agent.action_docs import action_signatures
 from desktop_agent.actions import Click
-from desktop_agent.planning import TEMPLATE_NAMES, PlanState, TemplateError, Worker, render
+from desktop_agent.planning import (
+    TEMPLATE_NAMES,
+    Manager,
+    PlanState,
+    TemplateError,
+    Worker,
+    render,
+)
+from desktop_agent.planning.action_prompt import (
+    action_answer_section,
+    action_language_section,
+    screen_elements_section,
+)
 from desktop_agent.planning.templates import template_variables
 from desktop_agent.step import Step
-from planning_support import observe, screen
+from grounding.replay_server import ReplayServer, ScriptedResponse
+from grounding.types import Box, Element
+from planning_support import chat_model, observe, prompt_text, screen, steps
 
 
 def values_for(name: str) -> dict[str, str]:
@@ -63,3 +77,33 @@ def test_the_worker_prompt_describes_the_action_language_from_the_action_classes
     assert "[active] Open the Save dialog\n[pending] Save as a.txt" in text
     assert "step 1: click('File') -> ok" in text
     assert "640x400" in text
+
+
+def test_the_worker_and_every_manager_prompt_share_one_action_language_and_format() -> None:
+    elements = [Element(Box(10, 10, 60, 30), role="menu", text="File", source="ocr")]
+    observation = observe(screen(), elements=elements)
+    plan = PlanState()
+    plan.set_remaining(["Open the Save dialog"], kind="plan", step=1)
+    history = steps(Click("File"))
+    worker = Worker(model=None)  # type: ignore[arg-type]  # prompt() makes no call
+    prompts = [worker.prompt("save", plan, observation, history)]
+    replies = [ScriptedResponse.message("Subgoals:\n1. Save")] * 3
+    with ReplayServer(replies) as server:
+        manager = Manager(chat_model(server))
+        manager.plan("save", observation)
+        manager.revise("save", plan, observation, history)
+        manager.replan(
+            "save", plan, observation, history, failed_subgoal="Save", what_went_wrong="x"
+        )
+        prompts += [prompt_text(r) for r in server.chat_requests]
+    shared = [
+        action_language_section(),
+        screen_elements_section(observation, max_elements=60),
+        action_answer_section(),
+    ]
+    assert '- menu "File" at (35, 20)' in shared[1]
+    for prompt in prompts:
+        for section in shared:
+            assert section in prompt
+    for prompt in prompts[2:]:  # revise and replan show the same trimmed history
+        assert "step 1: click('File') -> ok" in prompt

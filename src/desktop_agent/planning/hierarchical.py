@@ -3,14 +3,23 @@
 Model calls, and when they happen:
 
 - manager: once at the start (plan), when a subgoal completes (revise; after
-  the last one it checks the task is done) and when a subgoal fails (replan);
-- worker: once per executed action, plus once when it reports a subgoal
-  already done (`done(...)`) or impossible (`fail(...)`);
+  the last one it checks the task is done) and when a subgoal fails
+  (replan). An answer that leaves a subgoal active also chooses that
+  subgoal's first action (same format, action language, element list and
+  trimmed history as the worker), which is executed without a worker call;
+- worker: once per executed action that the manager did not choose (the
+  second and later actions of each subgoal), plus once when it reports a
+  subgoal already done (`done(...)`) or impossible (`fail(...)`), plus once
+  when the manager's action part was missing or unreadable (it is not asked
+  again: the worker chooses instead, so nothing partial is executed);
 - reflection: only when a progress check fires (see `progress`).
 
-So a task of A actions in S subgoals costs about A + S + 1 calls (1 + (S+1)/A
-per action), against three or more per action for a worker + reflection +
-grounding loop.
+So a task of A actions in S subgoals costs about A + 1 calls: 1 plan, S - 1
+revises that each start the next subgoal, 1 final revise that answers DONE,
+and A - S worker calls; (A + 1) / A per action, and A without the final
+check (`verify_completion=False`). A manager that never writes a usable
+action costs A + S + 1, the cost without this protocol. Agent S2's worker +
+reflection + grounding loop spends three or more calls per action.
 
 How a run ends, seen from the agent loop (`desktop_agent.loop.Agent`):
 
@@ -40,7 +49,7 @@ from desktop_agent.observation import Observation
 from desktop_agent.planner import Decision
 from desktop_agent.step import Step, StepStatus
 
-from .context import format_steps
+from .action_prompt import WorkerAnswer
 from .errors import PlanningError
 from .examples import ExampleSource
 from .exchanges import Exchange, ModelCaller
@@ -101,6 +110,8 @@ class HierarchicalPlanner:
             max_subgoals=config.max_subgoals,
             num_examples=config.num_examples,
             max_parse_retries=config.manager_parse_retries,
+            history_steps=config.history_steps,
+            max_elements=config.max_elements,
         )
         self.worker = Worker(
             worker_model or manager_model,
@@ -119,6 +130,11 @@ class HierarchicalPlanner:
         self.plan: PlanState | None = None
         self.replans = 0
         self.actions_decided = 0
+        # Actions the manager chose with its answer, and its answers whose action
+        # part could not be used (each cost a worker call instead).
+        self.manager_actions = 0
+        self.manager_action_fallbacks = 0
+        self._manager_action: WorkerAnswer | None = None
         self._advice = ""
         self._completion_pending = False
         self._last_frame: Image.Image | None = None
@@ -147,6 +163,8 @@ class HierarchicalPlanner:
             "replans": self.replans,
             "calls": self.calls,
             "actions": self.actions_decided,
+            "manager_actions": self.manager_actions,
+            "manager_action_fallbacks": self.manager_action_fallbacks,
             "cost_usd": self.caller.cost_usd,
             "exchanges": [e.to_dict() for e in self.caller.exchanges],
         }
@@ -161,9 +179,7 @@ class HierarchicalPlanner:
         self.caller.check_time()
         if self.plan is None:
             self.plan = PlanState()
-            answer = self.manager.plan(
-                self.instruction, observation.screenshot, active_window=observation.active_window
-            )
+            answer = self.manager.plan(self.instruction, observation)
             ended = self._apply(answer, "plan", history, reason="")
         else:
             ended = self._after_last_step(observation, history)
@@ -190,6 +206,7 @@ class HierarchicalPlanner:
         """Adopt the manager's answer; a Decision when it ends the run."""
         plan = self._state()
         step = len(history) + 1
+        self._manager_action = None
         if answer.done is not None:
             plan.revisions.append(PlanRevision(kind, step, f"DONE: {answer.done}", ()))
             return self._finish(Done(answer.done), answer.text)
@@ -199,6 +216,10 @@ class HierarchicalPlanner:
         plan.set_remaining(list(answer.subgoals), kind=kind, step=step, reason=reason)
         self.monitor.start_subgoal(len(history))
         self._advice = ""
+        self._manager_action = answer.action
+        if answer.action is None:
+            self.manager_action_fallbacks += 1
+            logger.info("the worker chooses the first action: %s", answer.action_problem)
         return None
 
     def _after_last_step(
@@ -242,12 +263,7 @@ class HierarchicalPlanner:
         if not plan.remaining and not self.config.verify_completion:
             count = len(plan.texts(SubgoalStatus.DONE))
             return self._finish(Done(f"all {count} subgoals done"), "")
-        answer = self.manager.revise(
-            self.instruction,
-            plan,
-            observation.screenshot,
-            format_steps(history, self.config.history_steps),
-        )
+        answer = self.manager.revise(self.instruction, plan, observation, history)
         done_text = finished.text if finished else "?"
         return self._apply(answer, "revise", history, reason=f"completed: {done_text}")
 
@@ -263,20 +279,27 @@ class HierarchicalPlanner:
         answer = self.manager.replan(
             self.instruction,
             plan,
-            observation.screenshot,
+            observation,
+            history,
             failed_subgoal=failed.text if failed else "(none)",
             what_went_wrong=what_went_wrong,
-            last_steps=format_steps(history, self.config.history_steps),
         )
         return self._apply(answer, "replan", history, reason=what_went_wrong)
 
+    def _next_answer(self, observation: Observation, history: Sequence[Step]) -> WorkerAnswer:
+        """The action the manager's last answer chose (no call), else the worker's."""
+        chosen, self._manager_action = self._manager_action, None
+        if chosen is not None:
+            self.manager_actions += 1
+            return chosen
+        plan = self._state()
+        return self.worker.decide(self.instruction, plan, observation, history, advice=self._advice)
+
     def _work(self, observation: Observation, history: Sequence[Step]) -> Decision:
-        """Ask the worker until it gives an action to execute (or the run ends)."""
+        """Take the manager's action or ask the worker until there is one to execute."""
         plan = self._state()
         for _ in range(self.config.max_worker_calls_per_step):
-            answer = self.worker.decide(
-                self.instruction, plan, observation, history, advice=self._advice
-            )
+            answer = self._next_answer(observation, history)
             reason = getattr(answer.action, "reason", "")
             if answer.subgoal_done:
                 ended = self._complete_subgoal(observation, history, reason or "done")

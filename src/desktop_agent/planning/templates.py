@@ -4,6 +4,10 @@
 strict both ways: a placeholder with no value and a value with no placeholder
 are errors naming the template, so a renamed variable cannot silently send a
 model a prompt with a hole in it. A literal dollar sign is written `$$`.
+
+Pieces several prompts share (the action language, the element list, the
+action answer format) are templates of their own, rendered first and passed
+in as values (`action_prompt.render_section`), so each is written once.
 """
 
 from __future__ import annotations
@@ -25,6 +29,12 @@ TEMPLATE_NAMES: tuple[str, ...] = (
     "reflection",
     "single_model",
     "parse_retry",
+    # Sections rendered into the templates above (see action_prompt): written once,
+    # shown to both the worker and the manager.
+    "action_language",
+    "screen_elements",
+    "action_answer",
+    "manager_first_action",
 )
 
 

@@ -2,8 +2,9 @@
 
 Its answer is a short thought, one action in a fenced block (parsed by
 `desktop_agent.parser.parse_action`, never executed as code) and a line
-`Completes subgoal: yes|no`. The worker signals the end of a subgoal itself,
-so no extra model call checks each step:
+`Completes subgoal: yes|no` (the format and the prompt sections it shares
+with the manager are in `action_prompt`). The worker signals the end of a
+subgoal itself, so no extra model call checks each step:
 
 - `Completes subgoal: yes` with an ordinary action: the subgoal is complete
   once that action is done; the planner moves on at the next step.
@@ -11,24 +12,29 @@ so no extra model call checks each step:
   saw it on the screen); nothing is executed for it.
 - `fail("...")` as the action: the subgoal cannot be done from here; the
   manager replans.
+
+The worker is not asked for a subgoal's first action when the manager's
+answer already chose it (see `manager`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from desktop_agent.action_docs import describe_actions
-from desktop_agent.actions import Action, Done, Fail
-from desktop_agent.errors import ParseError
 from desktop_agent.llm.types import ChatMessage, ChatModel
 from desktop_agent.observation import Observation
-from desktop_agent.parser import extract_code, parse_action
 from desktop_agent.step import Step
 
-from .context import describe_screen, format_elements, format_steps
+from .action_prompt import (
+    ACTION_ANSWER_FORMAT,
+    WorkerAnswer,
+    action_answer_section,
+    action_language_section,
+    parse_worker_answer,
+    screen_elements_section,
+)
+from .context import describe_screen, format_steps
 from .errors import PlanningError
 from .exchanges import ModelCaller, screenshot_ref
 from .plan import PlanState
@@ -36,51 +42,9 @@ from .templates import render
 
 logger = logging.getLogger(__name__)
 
-WORKER_ANSWER_FORMAT = (
-    "Thought: <one or two sentences>\n```\n<exactly one action call>\n```\n"
-    "Completes subgoal: <yes or no>"
-)
-
-_FENCED_BLOCK = re.compile(r"```.*?```", re.DOTALL)
-_COMPLETES = re.compile(
-    r"^\W*completes?[ _-]subgoal\W*\s*:?\s*\W*(yes|no|true|false)\b", re.IGNORECASE | re.MULTILINE
-)
-_THOUGHT = re.compile(r"thought\s*:\s*(.*?)(?:```|$)", re.IGNORECASE | re.DOTALL)
-
-
-@dataclass(frozen=True)
-class WorkerAnswer:
-    action: Action
-    thought: str = ""
-    completes_subgoal: bool = False
-    text: str = ""
-
-    @property
-    def subgoal_done(self) -> bool:
-        """The worker says the subgoal is already complete (no action to execute)."""
-        return isinstance(self.action, Done)
-
-    @property
-    def subgoal_failed(self) -> bool:
-        return isinstance(self.action, Fail)
-
-
-def parse_worker_answer(text: str) -> WorkerAnswer:
-    """Read a worker answer; ParseError (written for the model) when it is unusable."""
-    blocks = _FENCED_BLOCK.findall(text)
-    if len(blocks) > 1:
-        raise ParseError(
-            f"the answer has {len(blocks)} code blocks; write exactly one action in one block"
-        )
-    action = parse_action(extract_code(text))
-    completes = _COMPLETES.search(text)
-    thought = _THOUGHT.search(text)
-    return WorkerAnswer(
-        action=action,
-        thought=" ".join(thought.group(1).split()) if thought else "",
-        completes_subgoal=bool(completes and completes.group(1).lower() in ("yes", "true")),
-        text=text,
-    )
+# Re-exported: the worker's answer is the shared action answer.
+WORKER_ANSWER_FORMAT = ACTION_ANSWER_FORMAT
+__all__ = ["WORKER_ANSWER_FORMAT", "Worker", "WorkerAnswer", "parse_worker_answer"]
 
 
 class Worker:
@@ -115,14 +79,15 @@ class Worker:
             raise PlanningError("the worker was asked for an action with no active subgoal")
         return render(
             "worker",
-            action_docs=describe_actions(),
+            action_language=action_language_section(),
             instruction=instruction,
             plan="\n".join(plan.lines()),
             subgoal=subgoal.text,
             history=format_steps(history, self.history_steps),
             advice=f"Advice after a progress check (follow it): {advice}\n" if advice else "",
-            elements=format_elements(observation, limit=self.max_elements),
+            screen_elements=screen_elements_section(observation, max_elements=self.max_elements),
             screen_size=describe_screen(observation),
+            action_answer=action_answer_section(),
         )
 
     def decide(
