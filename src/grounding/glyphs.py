@@ -1,9 +1,11 @@
 """Short labels read inside detected boxes: a lone "7" or "=" on a big calculator key.
 
 A whole-screen OCR pass drops single characters that sit alone in a large
-button. When a short label was not found that way, each text-less box the
-detector found is read on its own: the ink inside the box is cropped tight
-and read as one character (or one line) at 3x.
+button, and reads stray ones off title-bar glyphs and displays. When a short
+label was not found that way on a detected control of the role asked for,
+each text-less box the detector found is read on its own: the ink inside the
+box is cropped tight and read as one character (or one line) at 3x. A match
+made this way outranks a lone character read off the whole screen.
 """
 
 from __future__ import annotations
@@ -134,7 +136,7 @@ def glyph_candidates(query_text: str, boxes: Sequence[Element],
     for element in boxes:
         if normalize(glyphs.get(element.box, "")) == target:
             found = Element(element.box, element.role, query_text, "detector", element.score)
-            out.append(Candidate(found, 0.9, True, ("detector", "glyph-ocr")))
+            out.append(Candidate(found, 0.95, True, ("detector", "glyph-ocr")))
     return out
 
 

@@ -249,7 +249,10 @@ class Grounder:
             confident = [c for c in ranked if c.score >= self.min_confidence]
             if whole_only:
                 confident = [c for c in confident if c.whole]
-        if not confident and wants_glyphs(query.text) and self._detected(image):
+        if (wants_glyphs(query.text) and self._detected(image)
+                and not _on_detected_control(confident, query)):  # fmt: skip
+            # A lone "5" read off a title-bar glyph or a "0" in a display is
+            # weaker evidence than the key that shows it alone.
             ranked = self._with_glyphs(image, query, ranked)
             confident = [c for c in ranked if c.score >= self.min_confidence]
         if not confident and self.icons is not None and not whole_only:
@@ -285,11 +288,26 @@ class Grounder:
         return result
 
 
+def _on_detected_control(confident: list[Candidate], query: Query) -> bool:
+    """The best match lies on a detected control of the role asked for (any, if none is)."""
+    if not confident:
+        return False
+    best = confident[0]
+    on_box = "detector" in best.evidence or best.element.source == "detector"
+    return on_box and (query.role is None or best.element.role == query.role)
+
+
 def _pick(confident: list[Candidate], query: Query, size: tuple[int, int]) -> Candidate:
     """Use ordinal and position words to choose among confident candidates."""
     best_score = confident[0].score
     # Only near-equal candidates compete on position: a clearly better match wins.
     pool = [c for c in confident if c.score >= best_score - 0.06]
+    if query.role is not None:
+        # Near-equal matches: the one on an element of the role asked for wins
+        # ("the '0' button" is the key, not the "0" in the display above it).
+        exact = [c for c in pool if c.element.role == query.role and c.whole >= pool[0].whole]
+        if exact:
+            pool = exact
     if query.ordinal is not None and len(pool) > 1:
         order = sorted(pool, key=lambda c: (c.element.box.top // 10, c.element.box.left))
         index = query.ordinal - 1 if query.ordinal > 0 else len(order) + query.ordinal
@@ -306,7 +324,7 @@ def _pick(confident: list[Candidate], query: Query, size: tuple[int, int]) -> Ca
             return float(dx * dx + dy * dy)
 
         return min(pool, key=distance)
-    return confident[0]
+    return pool[0]
 
 
 def _result(best: Candidate, ranked: list[Candidate], expert: str) -> GroundingResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw, ImageFont
 
+from grounding.fusion import Candidate
 from grounding.glyphs import (
     default_glyph_reader,
     glyph_boxes,
@@ -12,7 +13,9 @@ from grounding.glyphs import (
     tight_crop,
     wants_glyphs,
 )
+from grounding.grounder import _on_detected_control, _pick
 from grounding.ocr import OcrWord
+from grounding.query import parse_query
 from grounding.types import Box, Element
 
 KEYS = ("7", "=", "/", "%")
@@ -58,3 +61,33 @@ def test_the_second_reader_needs_a_border_around_a_tight_crop() -> None:
     reader = RapidOcr()
     assert read_glyphs(image, keys[:1], reader)[keys[0].box] == ""  # its detector sees no line
     assert read_glyphs(image, keys[:1], reader, border=16)[keys[0].box] == "7"
+
+
+def _candidate(box: Box, role: str, score: float, evidence: tuple[str, ...]) -> Candidate:
+    return Candidate(Element(box, role, "0", evidence[0], 0.9), score, True, evidence)
+
+
+def test_a_near_equal_match_on_the_role_asked_for_wins() -> None:
+    # The calculator's display shows "0" (boxed by the detector as an image) and
+    # the "0" key shows it too: "the '0' button" is the key.
+    display = _candidate(Box(1233, 63, 1269, 91), "icon", 1.02, ("rapidocr", "detector"))
+    key = _candidate(Box(0, 694, 283, 800), "button", 1.0, ("detector", "glyph-ocr"))
+    query = parse_query("the '0' button")
+    assert _pick([display, key], query, (1280, 800)) is key
+    # A clearly better match is not overruled by its role.
+    weak_key = _candidate(key.element.box, "button", 0.9, key.evidence)
+    assert _pick([display, weak_key], query, (1280, 800)) is display
+    # With no role in the description, the best score wins.
+    assert _pick([display, key], parse_query("the '0'"), (1280, 800)) is display
+
+
+def test_short_labels_are_read_key_by_key_unless_the_match_is_on_such_a_control() -> None:
+    query = parse_query("the '5' button")
+    title_bar = _candidate(Box(1252, 2, 1266, 22), "text", 0.95, ("tesseract",))
+    on_key = _candidate(Box(261, 420, 511, 559), "button", 1.0, ("tesseract", "detector"))
+    on_image = _candidate(Box(1233, 63, 1269, 91), "icon", 1.0, ("tesseract", "detector"))
+    assert not _on_detected_control([title_bar], query)  # a lone "5" read off a glyph
+    assert not _on_detected_control([on_image], query)  # on a control, not a button
+    assert _on_detected_control([on_key, title_bar], query)
+    assert _on_detected_control([on_image], parse_query("the '5'"))
+    assert not _on_detected_control([], query)
