@@ -56,7 +56,8 @@ logger = logging.getLogger(__name__)
 class AgentConfig:
     max_steps: int = 30
     dry_run: bool = False
-    # After an action, wait (up to this long) for the screen to stop changing.
+    # After an action, wait (up to this long) for the screen to stop changing; with a
+    # model planner, first for it to change (the action's effect may lag).
     settle_timeout_s: float = 1.0
     settle_poll_s: float = 0.05
 
@@ -66,6 +67,18 @@ def _same_frame(a: Image.Image, b: Image.Image) -> bool:
         return False
     # Compare a coarse grid of pixels: cheap, and any real UI change moves many.
     return bool(np.array_equal(np.asarray(a)[::4, ::4], np.asarray(b)[::4, ::4]))
+
+
+# A blinking caret or a ticking clock changes fewer sampled pixels than this.
+_CHANGE_FRACTION = 0.0005
+
+
+def _visibly_changed(before: Image.Image, after: Image.Image) -> bool:
+    if before.size != after.size:
+        return True
+    a = np.asarray(before.convert("RGB"))[::4, ::4]
+    b = np.asarray(after.convert("RGB"))[::4, ::4]
+    return float(np.any(a != b, axis=-1).mean()) > _CHANGE_FRACTION
 
 
 class Agent:
@@ -135,16 +148,31 @@ class Agent:
         threading.Thread(target=decide, name="planner", daemon=True).start()
         while not finished.wait(self.config.settle_poll_s):
             if self.stop_event.is_set():
-                # The model call finishes in the background; its answer is dropped.
+                # The model call finishes in the background; its answer is dropped,
+                # and the planner makes no further calls for it.
+                self.record.cancel()
                 raise StoppedByUser("stopped by the kill hotkey or the stop button")
         if failure:
             raise failure[0]
         return answer[0]
 
-    def _settle(self) -> Image.Image:
-        """The first frame equal to the one before it, or the last one at timeout."""
+    def _settle(self, acted_on: Image.Image | None = None) -> Image.Image:
+        """The first frame equal to the one before it, or the last one at timeout.
+
+        With `acted_on` (the frame the action was chosen on), it first waits, within
+        the same timeout, for the screen to differ from it: a dialog that takes a
+        moment to open is then not seen as "the action changed nothing".
+        """
         deadline = time.monotonic() + self.config.settle_timeout_s
         previous = self.desktop.screenshot()
+        while (
+            acted_on is not None
+            and not _visibly_changed(acted_on, previous)
+            and time.monotonic() < deadline
+            and not self.stop_event.is_set()
+        ):
+            self.stop_event.wait(self.config.settle_poll_s)
+            previous = self.desktop.screenshot()
         while time.monotonic() < deadline and not self.stop_event.is_set():
             self.stop_event.wait(self.config.settle_poll_s)
             current = self.desktop.screenshot()
@@ -250,7 +278,10 @@ class Agent:
             )
             t4 = time.perf_counter()
             if not isinstance(action, Done | Fail) and status == StepStatus.OK:
-                frame = self._settle()
+                # A model planner judges progress by the next frame (and a model
+                # call takes seconds): wait for the action's effect to show.
+                acted_on = observation.screenshot if self.record.records_models else None
+                frame = self._settle(acted_on)
                 timings["settle_s"] = time.perf_counter() - t4
             else:
                 frame = None
@@ -292,4 +323,7 @@ class Agent:
                 return "done", action.reason or "done"
             if isinstance(action, Fail):
                 return "failed", action.reason or "the agent gave up"
-        raise MaxStepsReached(f"stopped after the maximum of {self.config.max_steps} steps")
+        raise MaxStepsReached(
+            f"stopped after the maximum of {self.config.max_steps} steps; allow more with "
+            "--max-steps, or max_steps in [limits] or $DESKTOP_AGENT_MAX_STEPS"
+        )

@@ -11,7 +11,9 @@ name, so a scripted planner needs none of them:
   ``to_dict()``; they are stored in the step they decided, redacted;
 - ``plan``: an object with ``to_dict()`` giving ``subgoals`` (text, status)
   and ``revisions`` (kind, step, reason, subgoals), like `planning.PlanState`;
-- ``to_dict()``: the planner's state, stored in the run's metadata at the end.
+- ``to_dict()``: the planner's state, stored in the run's metadata at the end;
+- ``cancel()``: the run was stopped while the planner was deciding; its
+  decision will be dropped, so it makes no further model calls.
 
 A `UsageSource` (the run's `llm.UsageMeter`) gives tokens and cost per role.
 """
@@ -81,6 +83,12 @@ class PlannerRecord:
     @property
     def records_models(self) -> bool:
         return callable(getattr(self.planner, "take_exchanges", None))
+
+    def cancel(self) -> None:
+        """Tell the planner its decision in flight is dropped (if it can be told)."""
+        cancel = getattr(self.planner, "cancel", None)
+        if callable(cancel):
+            cancel()
 
     def take_exchanges(self) -> list[dict[str, Any]]:
         """The planner's new model calls as redacted dicts (images by file name)."""

@@ -50,6 +50,11 @@ DEFAULT_TERMINALS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# Options that only choose how a window opens.
+_PLAIN_OPTIONS = frozenset({"--new-window", "--new-tab", "--new-instance", "--private-window",
+                            "-n", "-i"})  # fmt: skip
+
+
 @dataclass(frozen=True, kw_only=True)
 class SafetyConfig:
     mode: ConfirmMode = "ask"
@@ -58,6 +63,13 @@ class SafetyConfig:
     terminal_words: tuple[str, ...] = DEFAULT_TERMINALS
     # open_app with these commands is risky: they can do anything.
     risky_apps: tuple[str, ...] = ("sudo", "rm", "dd", "mkfs", "shutdown", "reboot")
+    # Programs that run whatever their arguments say: starting one is running a command.
+    command_runners: tuple[str, ...] = (
+        "sh", "bash", "zsh", "dash", "fish", "ksh", "csh", "tcsh", "python", "python3",
+        "perl", "ruby", "node", "nodejs", "php", "lua", "env", "xargs", "find", "nohup",
+        "setsid", "timeout", "nice", "systemd-run", "pkexec", "su", "doas", "busybox",
+        "xdg-open", "gio", "dbus-send", "crontab", "at", "ssh", "curl", "wget",
+    )  # fmt: skip
     extra_hotkeys: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
 
 
@@ -100,7 +112,6 @@ class SafetyPolicy:
 
     def action_risk(self, action: Action, *, active_window: str | None = None) -> str | None:
         """Why this action is risky, or None."""
-        cfg = self.config
         if isinstance(action, Hotkey):
             keys = canonical_combo(action.keys)
             if keys in self._risky_hotkeys:
@@ -112,10 +123,29 @@ class SafetyPolicy:
         if isinstance(action, TypeText) and active_window and self._terminal.search(active_window):
             return f"typing into a terminal ({active_window!r}) can run commands"
         if isinstance(action, OpenApp):
-            # "/usr/bin/sudo ..." is sudo too.
-            program = os.path.basename(action.app.split()[0]) if action.app.split() else ""
-            if program in cfg.risky_apps:
-                return f"starting {program!r} can change the system"
+            return self._app_risk(action.app)
+        return None
+
+    def _app_risk(self, command: str) -> str | None:
+        """open_app runs a program with arguments (no shell); some programs run anything."""
+        cfg = self.config
+        words = command.split()
+        if not words:
+            return None
+        program = os.path.basename(words[0])  # "/usr/bin/sudo ..." is sudo too
+        if program in cfg.risky_apps:
+            return f"starting {program!r} can change the system"
+        if re.fullmatch(r"(python|perl|ruby|php|lua)[\d.]*", program) or (
+            program in cfg.command_runners
+        ):
+            return f"{program!r} runs whatever command it is given"
+        if self._terminal.search(program):
+            return f"{program!r} is a terminal, which can run commands"
+        options = [w for w in words[1:] if w.startswith("-") and w not in _PLAIN_OPTIONS]
+        if options:
+            # A model's open_app should name an app (and maybe a file); options
+            # like -e or --command can make it do much more.
+            return f"starting {program!r} with options {' '.join(options)!r}"
         return None
 
     def approve(self, reason: str, what: str, confirm: ConfirmFn | None) -> None:

@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from desktop_agent.errors import AgentError
 from desktop_agent.events import AgentEvent, UsageUpdated
@@ -27,6 +28,23 @@ from .console import print_event, terminal_confirm, usage_table
 from .demo import run_demo
 from .grounding_cli import add_grounding_commands, run_grounding_command
 from .session import RunOptions, default_output_dir, run_instruction
+
+
+def _number(kind: type[int] | type[float], *, above: float, inclusive: bool = False) -> Any:
+    """An argparse type: `kind` greater than `above` (or equal, when `inclusive`)."""
+    bound = f">= {above:g}" if inclusive else f"> {above:g}"
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value != value or value < above or (value == above and not inclusive):  # nan too
+            # 0 steps would silently mean "the default"; a negative cost or time, nothing.
+            raise argparse.ArgumentTypeError(f"must be {bound}, not {text}")
+        return value
+
+    return parse
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -55,7 +73,10 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--monitor", type=int, default=1, help="monitor to capture; 0 = all")
     run.add_argument("--dry-run", action="store_true", help="record actions, do not act")
     run.add_argument(
-        "--max-steps", type=int, metavar="N", help="step budget (default: config, else 30)"
+        "--max-steps",
+        type=_number(int, above=0),
+        metavar="N",
+        help="step budget (default: config, else 30)",
     )
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--local", action="store_true", help="local mode even with a model set up")
@@ -66,12 +87,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--max-cost",
-        type=float,
+        type=_number(float, above=0, inclusive=True),
         metavar="USD",
         help="cost ceiling in US dollars (default: config)",
     )
     run.add_argument(
-        "--max-minutes", type=float, metavar="M", help="time limit for the run (default: config)"
+        "--max-minutes",
+        type=_number(float, above=0),
+        metavar="M",
+        help="time limit for the run (default: config)",
     )
     run.add_argument("--out", type=Path, metavar="DIR", help=f"default {default_output_dir()}")
     run.add_argument(

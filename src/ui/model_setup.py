@@ -14,7 +14,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from desktop_agent.llm import ModelsConfig, OpenAIChatModel, RoleConfig, UsageMeter
+from desktop_agent.llm import (
+    ModelConfigError,
+    ModelsConfig,
+    OpenAIChatModel,
+    RoleConfig,
+    UsageMeter,
+)
 from desktop_agent.llm.config import resolve_api_key
 from desktop_agent.planner import Planner
 from desktop_agent.planning import (
@@ -51,6 +57,12 @@ class ModelRun:
     meter: UsageMeter
     mode: str  # hierarchical | single_model
     models: dict[str, str] = field(default_factory=dict)  # role -> model name
+    clients: list[OpenAIChatModel] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close the clients' HTTP connections (call when the run has ended)."""
+        for client in self.clients:
+            client.close()
 
 
 def build_model_run(
@@ -78,17 +90,20 @@ def build_model_run(
                 max_image_side=planner_role.max_image_side,
             ),
         )
-        return ModelRun(planner, meter, "single_model", {"planner": planner_role.model})
+        models = {"planner": planner_role.model}
+        return ModelRun(planner, meter, "single_model", models, [model])
     worker_role = config.role("worker")
+    manager_model = OpenAIChatModel("planner", planner_role, meter=meter)
+    worker_model = OpenAIChatModel("worker", worker_role, meter=meter)
     planner = HierarchicalPlanner(
         instruction,
-        OpenAIChatModel("planner", planner_role, meter=meter),
-        OpenAIChatModel("worker", worker_role, meter=meter),
+        manager_model,
+        worker_model,
         examples=examples,
         config=HierarchicalConfig(max_time_s=max_time_s),
     )
     models = {"planner": planner_role.model, "worker": worker_role.model}
-    return ModelRun(planner, meter, "hierarchical", models)
+    return ModelRun(planner, meter, "hierarchical", models, [manager_model, worker_model])
 
 
 def vlm_config(role: RoleConfig, env: Mapping[str, str] | None = None) -> VlmConfig:
@@ -96,7 +111,11 @@ def vlm_config(role: RoleConfig, env: Mapping[str, str] | None = None) -> VlmCon
     env = os.environ if env is None else env
     frame = env.get(FRAME_ENV, "absolute").strip() or "absolute"
     if frame not in ("absolute", "relative1000"):
-        raise ValueError(f"${FRAME_ENV} must be 'absolute' or 'relative1000', not {frame!r}")
+        # A ModelConfigError (an AgentError): the CLI reports it instead of a traceback.
+        raise ModelConfigError(
+            f"${FRAME_ENV} must be 'absolute' or 'relative1000', not {frame!r}; "
+            "fix or unset the variable"
+        )
     return VlmConfig(
         base_url=role.base_url,
         model=role.model,

@@ -35,7 +35,7 @@ from desktop_agent.safety import ConfirmFn, ConfirmMode, SafetyConfig, SafetyPol
 from desktop_agent.trajectory import TrajectoryWriter
 from grounding import Grounder
 
-from .model_setup import ModelLimits, attach_grounding_vlm, build_model_run
+from .model_setup import ModelLimits, ModelRun, attach_grounding_vlm, build_model_run
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,7 @@ def run_instruction(
     """
     config = models or ModelsConfig()
     meter: UsageMeter | None = None
+    model_run: ModelRun | None = None
     planner: Planner
     if config.is_configured("planner") and not options.local:
         # Built before the screen is touched: a missing key fails here.
@@ -106,9 +107,13 @@ def run_instruction(
             max_minutes=options.max_minutes,
             single_model=options.single_model,
         )
-        run = build_model_run(instruction, config, limits)
-        planner, meter = run.planner, run.meter
-        meta = {"mode": run.mode, "models": run.models, "max_cost_usd": meter.max_cost_usd}
+        model_run = build_model_run(instruction, config, limits)
+        planner, meter = model_run.planner, model_run.meter
+        meta = {
+            "mode": model_run.mode,
+            "models": model_run.models,
+            "max_cost_usd": meter.max_cost_usd,
+        }
     else:
         # An unreadable instruction is an InstructionError before the screen is touched.
         commands = parse_instruction_commands(instruction)
@@ -116,6 +121,8 @@ def run_instruction(
         meta = {"mode": "local"}
     max_steps = options.max_steps or config.max_steps
     with ExitStack() as stack:
+        if model_run is not None:
+            stack.callback(model_run.close)
         display = options.display
         if virtual_display is None and options.virtual:
             width, height = options.virtual_size

@@ -154,6 +154,7 @@ def test_max_steps_ends_the_run(tmp_path, grounder):
     final = list(agent.run("loop"))[-1]
     assert final.status == "failed"
     assert "maximum of 3 steps" in final.reason
+    assert "--max-steps" in final.reason  # says how to allow more
     assert final.steps == 3
 
 

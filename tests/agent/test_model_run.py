@@ -198,3 +198,86 @@ def test_a_stop_during_a_model_call_ends_the_run_at_once_without_acting(
     assert desktop.calls == []
     assert agent.steps == []
     assert load_trajectory(writer.folder).status == "stopped"
+
+
+def test_after_a_stop_the_dropped_decision_makes_no_further_model_calls(
+    tmp_path: Path, grounder: Grounder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESKTOP_AGENT_API_KEY", KEY)
+    meter = UsageMeter()
+    stop = threading.Event()
+    # The plan (no first action) arrives after the stop; without the cancel the
+    # planner would go on in the background and ask the worker (a paid call).
+    script = [ScriptedResponse.delay(1.0, say("1. Save")), act("click('Save')")]
+    with ReplayServer(script) as server:
+        planner = HierarchicalPlanner("save", model(server, "planner", meter))
+        agent, desktop = agent_for(planner, grounder, None, meter, stop)
+
+        def stop_once_asked() -> None:
+            while not server.chat_requests:
+                threading.Event().wait(0.01)
+            stop.set()
+
+        threading.Thread(target=stop_once_asked, daemon=True).start()
+        earlier = set(threading.enumerate())  # other tests' dropped decisions may linger
+        final = list(agent.run("save"))[-1]
+        assert isinstance(final, RunFinished)
+        assert final.status == "stopped"
+        for thread in set(threading.enumerate()) - earlier:
+            if thread.name == "planner":
+                thread.join(timeout=20)  # the dropped decision ends once its plan arrives
+        requests = len(server.chat_requests)
+    assert requests == 1
+    assert [e.purpose for e in planner.exchanges] == ["plan"]
+    assert desktop.calls == []
+
+
+class LaggingDesktop(DryRunDesktop):
+    """Each input shows on screen only a few screenshots later, like a dialog that takes a
+    moment to open (counted in screenshots, not seconds, so the test is deterministic)."""
+
+    def __init__(self, lag: int) -> None:
+        super().__init__(size=(640, 400))
+        self.lag = lag
+        self.shown = 0  # inputs visible so far
+        self.waited = 0
+
+    def screenshot(self) -> Image.Image:
+        if self.shown < len(self.calls):
+            self.waited += 1
+            if self.waited > self.lag:
+                self.shown, self.waited = len(self.calls), 0
+        image = Image.new("RGB", self.size, (235, 235, 235))
+        for n in range(self.shown):
+            ImageDraw.Draw(image).rectangle((10 + 40 * n, 10, 40 + 40 * n, 60), fill=(200, 0, 0))
+        return image
+
+
+def test_a_slow_effect_is_waited_for_and_not_taken_for_a_stall(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DESKTOP_AGENT_API_KEY", KEY)
+    meter = UsageMeter()
+    # No reflection answer is scripted: a stall check firing would fail the run.
+    script = [
+        say("1. Save as a.txt"),
+        act("hotkey('ctrl', 's')"),
+        act("type_text('a.txt')", completes=True),
+        say("DONE: saved"),
+    ]
+    stop = threading.Event()
+    desktop = LaggingDesktop(lag=3)
+    with ReplayServer(script) as server:
+        planner = HierarchicalPlanner("save as a.txt", model(server, "planner", meter))
+        executor = ActionExecutor(desktop, None, config=ExecutorConfig(), stop_event=stop)
+        agent = Agent(
+            desktop,
+            planner,
+            executor,
+            config=AgentConfig(settle_timeout_s=30.0, settle_poll_s=0.01),
+            stop_event=stop,
+        )
+        final = list(agent.run("save as a.txt"))[-1]
+    assert isinstance(final, RunFinished)
+    assert (final.status, final.reason) == ("done", "saved")
+    assert [e.purpose for e in planner.exchanges] == ["plan", "worker", "worker", "revise"]

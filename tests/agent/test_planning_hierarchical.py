@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import pytest
+
 from desktop_agent.actions import Click, Done, Fail, Hotkey, Point, TypeText
 from desktop_agent.llm.usage import UsageMeter
 from desktop_agent.planning import (
@@ -316,6 +318,7 @@ def test_the_time_limit_ends_the_run_before_the_next_model_call() -> None:
         assert len(server.chat_requests) == 2
     assert final.status == "failed"
     assert final.reason.startswith("the run reached its time limit of 60 s")
+    assert "--max-minutes" in final.reason  # the knob a person can turn
     assert len(agent.steps) == 1
 
 
@@ -332,6 +335,10 @@ def test_the_cost_limit_from_the_meter_ends_the_run_with_its_reason() -> None:
     assert [s.action for s in agent.steps] == [TypeText("a")]
     assert planner.exchanges[-1].error is not None
     assert planner.exchanges[-1].error.startswith("CostLimitReached")
+    # The call that crossed the ceiling was paid for: the log keeps its reply and cost.
+    assert "type_text('b')" in (planner.exchanges[-1].reply or "")
+    assert planner.exchanges[-1].usage.prompt_tokens > 0
+    assert planner.caller.cost_usd == pytest.approx(meter.cost_usd())
 
 
 def test_an_unreadable_worker_answer_fails_the_run_and_executes_nothing() -> None:

@@ -80,6 +80,10 @@ def test_absolute_points_are_pixels_of_the_image_sent() -> None:
         ("scroll(direction='sideways')", "sideways"),
         ("type(content=open('/etc/passwd').read())", "not a literal"),
         ("type(content='unclosed)", "could not read"),
+        # Garbage that overflows Python's parser (MemoryError / RecursionError) or is huge.
+        pytest.param("click(start_box=" + "-" * 19000 + "1)", "nested too deeply", id="deep-1"),
+        pytest.param("click(start_box=" + "not " * 4000 + "1)", "nested too deeply", id="deep-2"),
+        pytest.param("type(content='" + "a" * 30000 + "')", "the limit is", id="huge"),
     ],
 )
 def test_unusable_actions_are_parse_errors_for_the_model(code: str, message: str) -> None:

@@ -153,7 +153,30 @@ def test_risky_programs(command: str) -> None:
     assert "can change the system" in reason
 
 
-@pytest.mark.parametrize("command", ["mousepad", "gnome-calculator", "firefox --new-window", ""])
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        ("bash -c 'rm -rf ~'", "runs whatever command"),
+        ("/bin/sh", "runs whatever command"),
+        ("python3 -c 'import os'", "runs whatever command"),
+        ("python3.11 script.py", "runs whatever command"),
+        ("find / -delete", "runs whatever command"),
+        ("xterm -e top", "is a terminal"),
+        ("gnome-terminal", "is a terminal"),
+        ("gimp -b '(gimp-quit 0)'", "with options '-b'"),
+        ("mousepad --execute=x notes.txt", "with options '--execute=x'"),
+    ],
+)
+def test_programs_that_run_commands_ask_first(command: str, why: str) -> None:
+    # A model writes open_app's text; a screen could talk it into any command.
+    reason = policy().action_risk(OpenApp(command))
+    assert reason is not None
+    assert why in reason
+
+
+@pytest.mark.parametrize(
+    "command", ["mousepad", "gnome-calculator", "firefox --new-window", "mousepad notes.txt", ""]
+)
 def test_safe_programs(command: str) -> None:
     assert policy().action_risk(OpenApp(command)) is None
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from desktop_agent.events import PlanItem, PlanUpdated, RoleUsage, UsageUpdated
-from desktop_agent.llm import ModelsConfig, RoleConfig
+from desktop_agent.llm import ModelConfigError, ModelsConfig, RoleConfig
 from desktop_agent.planning import HierarchicalPlanner, SingleModelPlanner
 from grounding import Grounder
 from grounding.replay_server import ReplayServer, ScriptedResponse
@@ -58,6 +58,27 @@ def test_a_broken_model_variable_is_an_error_naming_it(monkeypatch, capsys) -> N
     assert "$DESKTOP_AGENT_MAX_STEPS" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--max-steps", "0", "must be > 0"),  # 0 used to mean "the config's default"
+        ("--max-steps", "-3", "must be > 0"),
+        ("--max-cost", "-1", "must be >= 0"),  # used to crash in UsageMeter
+        ("--max-cost", "nan", "must be >= 0"),
+        ("--max-minutes", "0", "must be > 0"),
+        ("--max-minutes", "ten", "'ten' is not a number"),
+    ],
+)
+@pytest.mark.usefixtures("no_model")
+def test_limit_flags_out_of_range_are_usage_errors(flag, value, message, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--local", flag, value, "click Save"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: {message}" in err
+    assert "Traceback" not in err
+
+
 def test_limits_from_flags_override_the_config() -> None:
     config = ModelsConfig(planner=role(), max_cost_usd=1.0, max_minutes=10)
     run = build_model_run("do it", config, ModelLimits(max_cost_usd=0.25, max_minutes=2))
@@ -69,6 +90,16 @@ def test_limits_from_flags_override_the_config() -> None:
     assert default.meter.max_cost_usd == 1.0
     assert isinstance(default.planner, HierarchicalPlanner)
     assert default.planner.config.max_time_s == 600
+
+
+def test_closing_a_model_run_closes_its_http_clients() -> None:
+    for limits in (ModelLimits(), ModelLimits(single_model=True)):
+        run = build_model_run("x", ModelsConfig(planner=role()), limits)
+        assert run.clients
+        assert not any(c.closed for c in run.clients)
+        run.close()
+        assert all(c.closed for c in run.clients)
+    assert len(build_model_run("x", ModelsConfig(planner=role())).clients) == 2
 
 
 def test_single_model_from_the_flag_or_the_config() -> None:
@@ -99,6 +130,12 @@ def test_the_grounding_role_becomes_the_grounders_vlm(monkeypatch) -> None:
     assert request.body["model"] == "vlm-m"
     assert KEY not in repr(grounder.vlm)
     assert not attach_grounding_vlm(Grounder.default(experts=["ocr"]), ModelsConfig())
+
+
+def test_a_bad_vlm_frame_variable_is_a_config_error_naming_it() -> None:
+    # A ModelConfigError is an AgentError: the CLI prints it instead of a traceback.
+    with pytest.raises(ModelConfigError, match=r"\$DESKTOP_AGENT_VLM_FRAME"):
+        vlm_config(role(), env={"DESKTOP_AGENT_VLM_FRAME": "pixels"})
 
 
 def test_the_console_shows_the_plan_and_a_usage_table() -> None:

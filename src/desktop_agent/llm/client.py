@@ -82,6 +82,14 @@ class OpenAIChatModel:
     def role(self) -> str:
         return self._role
 
+    def close(self) -> None:
+        """Close the HTTP connection pool (a long-lived app builds a client per run)."""
+        self._client.close()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._client.is_closed())
+
     def __repr__(self) -> str:
         return (
             f"OpenAIChatModel(role={self._role!r}, model={self.config.model!r}, "

@@ -11,12 +11,13 @@ is raised and nothing is executed.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from desktop_agent.errors import ParseError
+from desktop_agent.errors import ParseError, StoppedByUser
 from desktop_agent.llm.types import ChatMessage, ChatModel, ChatReply, Usage
 
 from .errors import ModelAnswerInvalid, TimeLimitReached
@@ -85,6 +86,11 @@ class ModelCaller:
         self.exchanges: list[Exchange] = []
         self._taken = 0
         self.step = 0
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """No further model calls: the run was stopped while a call was in flight."""
+        self._cancelled.set()
 
     def start(self) -> None:
         """Start the run's clock (the first call does it if nobody did)."""
@@ -92,6 +98,10 @@ class ModelCaller:
             self._started = self._clock()
 
     def check_time(self) -> None:
+        """Raise before a model call when the run was stopped or its time is up."""
+        if self._cancelled.is_set():
+            # The loop dropped this decision; spend nothing more on it.
+            raise StoppedByUser("the run was stopped; no further model calls")
         self.start()
         if self.max_time_s is None or self._started is None:
             return
@@ -100,7 +110,8 @@ class ModelCaller:
             raise TimeLimitReached(
                 f"the run reached its time limit of {self.max_time_s:g} s "
                 f"({elapsed:.0f} s, {len(self.exchanges)} model calls); "
-                "allow more time (max_time_s) for longer tasks"
+                "allow more time for longer tasks (--max-minutes, or max_minutes in [limits] "
+                "or $DESKTOP_AGENT_MAX_MINUTES)"
             )
 
     @property
@@ -126,14 +137,21 @@ class ModelCaller:
         try:
             reply = model.chat(messages)
         except Exception as exc:
+            # The call that crossed the cost ceiling was answered and paid for
+            # (`CostLimitReached.reply`): keep its text, tokens and cost.
+            paid = getattr(exc, "reply", None)
+            paid = paid if isinstance(paid, ChatReply) else None
             self.exchanges.append(
                 Exchange(
                     purpose,
                     self.step,
                     attempt,
-                    model.role,
+                    (paid.role if paid else "") or model.role,
                     sent,
-                    None,
+                    paid.text if paid else None,
+                    paid.usage if paid else Usage(),
+                    paid.cost_usd if paid else 0.0,
+                    paid.model if paid else "",
                     error=f"{type(exc).__name__}: {exc}",
                 )
             )

@@ -92,6 +92,10 @@ class SingleModelPlanner:
     def calls(self) -> int:
         return self.caller.calls
 
+    def cancel(self) -> None:
+        """The loop was stopped during a decision: make no further model calls for it."""
+        self.caller.cancel()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": "single_model",

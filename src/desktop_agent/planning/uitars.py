@@ -33,7 +33,7 @@ from desktop_agent.actions import (
 )
 from desktop_agent.errors import ParseError
 from desktop_agent.keys import parse_key_combo
-from desktop_agent.parser import parse_action
+from desktop_agent.parser import MAX_TEXT_CHARS, parse_action
 from grounding.vlm import parse_point
 
 CoordinateFrame = Literal["absolute", "relative1000"]
@@ -108,12 +108,24 @@ def split_answer(text: str) -> tuple[str, str]:
 
 
 def _call(code: str) -> tuple[str, list[Any], dict[str, Any]]:
+    if len(code) > MAX_TEXT_CHARS:
+        raise ParseError(
+            f"the action is {len(code)} characters; the limit is {MAX_TEXT_CHARS}. "
+            "Write one short call like click(start_box='(x1,y1)')"
+        )
     try:
         tree = ast.parse(code, mode="exec")
     except SyntaxError as exc:
         raise ParseError(
             f"could not read {code[:80]!r} as an action: {exc.msg}. Write one call with quoted "
             "arguments and escape quotes inside content with \\' or \\\""
+        ) from None
+    except (RecursionError, MemoryError):
+        # Deeply nested garbage overflows the parser; it must reach the model as a
+        # ParseError, not escape the planner as a crash.
+        raise ParseError(
+            f"{code[:80]!r} is nested too deeply to read; write one call like "
+            "click(start_box='(x1,y1)')"
         ) from None
     if len(tree.body) != 1:
         raise ParseError(f"found {len(tree.body)} actions; write exactly one action per step")
