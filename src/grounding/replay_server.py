@@ -4,14 +4,17 @@ Tests (and offline demos) point a real client at `ReplayServer.base_url`;
 each POST /v1/chat/completions pops the next `ScriptedResponse`: an
 assistant message, an HTTP error in OpenAI's error shape, a delay (to
 trigger client timeouts) or a malformed body. Every request is recorded so
-a test can check what the client sent. Stdlib only, one background thread
-per connection, bound to 127.0.0.1 on a free port.
+a test can check what the client sent. Closing the server cuts off every
+open connection, so no client waits out a delay after it. Stdlib only, one
+background thread per connection, bound to 127.0.0.1 on a free port.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 import time
 from collections import deque
@@ -107,10 +110,40 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     replay: ReplayServer
 
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _Handler)
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def track(self, connection: socket.socket, *, open_: bool) -> None:
+        with self._connections_lock:
+            if open_:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def drop_connections(self) -> None:
+        """Cut every open connection: a client waiting for an answer sees it end now."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by its handler
+                connection.shutdown(socket.SHUT_RDWR)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, open_=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, open_=False)
 
     def log_message(self, format: str, *args: Any) -> None:
         # Default writes to stderr; keep it in logging, at debug.
@@ -145,7 +178,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(500, _error_body(message, "replay_script_exhausted"))
             return
         if scripted.delay_s > 0 and replay._stopping.wait(scripted.delay_s):
-            return  # server closing; drop the connection
+            # The server is closing: answer nothing and end this keep-alive connection.
+            self.close_connection = True
+            return
         self._send_scripted(scripted, request)
 
     def _send_scripted(self, scripted: ScriptedResponse, request: RecordedRequest) -> None:
@@ -245,7 +280,7 @@ class ReplayServer:
         if self._server is not None:
             return self
         self._stopping.clear()
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", 0))
         server.replay = self
         self._server = server
         self._thread = threading.Thread(
@@ -263,6 +298,9 @@ class ReplayServer:
             return
         self._stopping.set()  # wakes delayed handlers
         self._server.shutdown()
+        # Also cut the open connections: a delayed reply's client (and an idle
+        # keep-alive one) would otherwise wait out its own timeout.
+        self._server.drop_connections()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)

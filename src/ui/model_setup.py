@@ -4,7 +4,8 @@ The composition root's model half: `session.run_instruction` asks here for a
 planner when a model is configured (`ModelsConfig.is_configured("planner")`),
 and for the grounding VLM when the grounding role is configured. `grounding`
 knows nothing of the agent's config, so its `VlmConfig` is built here from the
-role's `RoleConfig`.
+role's `RoleConfig`, and its calls are booked in the run's `UsageMeter` (role
+"grounding", the role's prices, the run's cost ceiling) through a usage hook.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from desktop_agent.llm import (
+    GroundingUsage,
     ModelConfigError,
     ModelsConfig,
     OpenAIChatModel,
@@ -33,7 +35,7 @@ from desktop_agent.planning import (
 from grounding import Grounder
 from grounding.vlm import VlmClient, VlmConfig, VlmGrounder
 
-__all__ = ["ModelRun", "attach_grounding_vlm", "build_model_run", "vlm_config"]
+__all__ = ["ModelRun", "attach_grounding_vlm", "build_meter", "build_model_run", "vlm_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,13 @@ class ModelRun:
             client.close()
 
 
+def build_meter(config: ModelsConfig, limits: ModelLimits | None = None) -> UsageMeter:
+    """The run's meter, with the flag's cost ceiling or else the config's."""
+    limits = limits or ModelLimits()
+    max_cost = limits.max_cost_usd if limits.max_cost_usd is not None else config.max_cost_usd
+    return UsageMeter(max_cost_usd=max_cost)
+
+
 def build_model_run(
     instruction: str,
     config: ModelsConfig,
@@ -74,10 +83,9 @@ def build_model_run(
 ) -> ModelRun:
     """The planner `config` describes (raises `ModelNotConfigured` when it describes none)."""
     limits = limits or ModelLimits()
-    max_cost = limits.max_cost_usd if limits.max_cost_usd is not None else config.max_cost_usd
     minutes = limits.max_minutes if limits.max_minutes is not None else config.max_minutes
     max_time_s = minutes * 60 if minutes is not None else None
-    meter = UsageMeter(max_cost_usd=max_cost)
+    meter = build_meter(config, limits)
     planner_role = config.role("planner")
     if limits.single_model or config.single_model:
         model = OpenAIChatModel("planner", planner_role, meter=meter)
@@ -128,14 +136,21 @@ def vlm_config(role: RoleConfig, env: Mapping[str, str] | None = None) -> VlmCon
     )
 
 
-def attach_grounding_vlm(grounder: Grounder, config: ModelsConfig) -> bool:
-    """Give `grounder` the configured grounding model; False when none is configured."""
+def attach_grounding_vlm(
+    grounder: Grounder, config: ModelsConfig, meter: UsageMeter | None = None
+) -> bool:
+    """Give `grounder` the configured grounding model; False when none is configured.
+
+    With `meter` (the run's), each VLM call is booked there under "grounding"
+    at the role's prices, and refused once the run's cost ceiling is reached.
+    """
     if not config.is_configured("grounding"):
         return False
     role = config.role("grounding")
     # The key from the role's variable or the OS keyring (registered for redaction).
     key = resolve_api_key(role)
-    client = VlmClient(vlm_config(role), environ={role.api_key_env: key})
+    hook = GroundingUsage(meter, role) if meter is not None else None
+    client = VlmClient(vlm_config(role), environ={role.api_key_env: key}, usage_hook=hook)
     grounder.vlm = VlmGrounder(client)
     logger.info("grounding VLM: %s at %s", role.model, role.base_url)
     return True

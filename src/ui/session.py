@@ -35,7 +35,13 @@ from desktop_agent.safety import ConfirmFn, ConfirmMode, SafetyConfig, SafetyPol
 from desktop_agent.trajectory import TrajectoryWriter
 from grounding import Grounder
 
-from .model_setup import ModelLimits, ModelRun, attach_grounding_vlm, build_model_run
+from .model_setup import (
+    ModelLimits,
+    ModelRun,
+    attach_grounding_vlm,
+    build_meter,
+    build_model_run,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +153,11 @@ def run_instruction(
             else ExecutorConfig()
         )
         grounder = Grounder.default()
-        if attach_grounding_vlm(grounder, config):
+        if meter is None and config.is_configured("grounding"):
+            # Local mode with a grounding model: its calls are counted and capped too.
+            meter = build_meter(config, ModelLimits(max_cost_usd=options.max_cost_usd))
+            meta["max_cost_usd"] = meter.max_cost_usd
+        if attach_grounding_vlm(grounder, config, meter):
             meta["grounding_model"] = config.role("grounding").model
         executor = ActionExecutor(desktop, grounder, config=executor_config, stop_event=stop_event)
         out = options.out or default_output_dir()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from desktop_agent.errors import StoppedByUser
 from desktop_agent.llm.client import OpenAIChatModel
 from desktop_agent.llm.config import RoleConfig
 from desktop_agent.llm.errors import (
@@ -117,6 +118,54 @@ def test_a_rate_limit_is_retried_and_the_second_answer_is_used() -> None:
         assert len(server.chat_requests) == 2
     assert reply.text == "ok"
     assert reply.attempts == 2
+
+
+def _wait_for_requests(server: ReplayServer, count: int) -> None:
+    for _ in range(2000):
+        if len(server.chat_requests) >= count:
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError(f"the server never saw {count} request(s)")
+
+
+def test_cancel_ends_a_retry_wait_at_once_and_sends_nothing_more() -> None:
+    # The server asks for 30 s; the cancel must not wait them out.
+    script = [ScriptedResponse.error(429, "slow down", retry_after=30), say("too late")]
+    outcome: list[BaseException | ChatReply] = []
+    with ReplayServer(script) as server:
+        client = model(server, max_retries=2)
+
+        def call() -> None:
+            try:
+                outcome.append(client.chat(HELLO))
+            except BaseException as exc:
+                outcome.append(exc)
+
+        caller = threading.Thread(target=call, daemon=True)
+        caller.start()
+        _wait_for_requests(server, 1)
+        client.cancel()
+        caller.join(20)  # well under the 30 s the server asked for
+        assert not caller.is_alive(), "the retry wait was not interrupted"
+        assert len(server.chat_requests) == 1
+    (result,) = outcome
+    assert isinstance(result, StoppedByUser)
+    assert "cancelled" in str(result)
+    assert client.cancelled
+
+
+def test_a_cancelled_or_closed_client_sends_no_request() -> None:
+    with ReplayServer([say("never")]) as server:
+        cancelled = model(server)
+        cancelled.cancel()
+        with pytest.raises(StoppedByUser):
+            cancelled.chat(HELLO)
+        closed = model(server)
+        closed.close()
+        assert closed.cancelled
+        with pytest.raises(StoppedByUser):
+            closed.chat(HELLO)
+        assert server.chat_requests == []
 
 
 def test_rate_limits_past_the_retries_raise_model_rate_limited() -> None:

@@ -304,6 +304,30 @@ def test_local_servers_get_a_placeholder_key(base_url: str) -> None:
 
 
 @pytest.mark.usefixtures("no_keyring")
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://[::1]:8000/v1",
+        "http://[fe80::1]:8000/v1",
+        "http://[fd12:3456::7]/v1",
+        "http://box.local/v1",
+    ],
+)
+def test_local_ipv6_literals_and_local_names_get_a_placeholder_key(base_url: str) -> None:
+    assert resolve_api_key(RoleConfig(base_url, "m"), {}) == "EMPTY"
+
+
+@pytest.mark.usefixtures("no_keyring")
+@pytest.mark.parametrize(
+    "base_url", ["http://[2606:4700:4700::1111]/v1", "https://[2001:4860:4860::8888]:443/v1"]
+)
+def test_a_public_ipv6_literal_is_hosted_and_needs_a_key(base_url: str) -> None:
+    # It has no dot, yet it is not a single-label local name.
+    with pytest.raises(ModelNotConfigured, match=r"\$DESKTOP_AGENT_API_KEY"):
+        resolve_api_key(RoleConfig(base_url, "m"), {})
+
+
+@pytest.mark.usefixtures("no_keyring")
 def test_a_hosted_endpoint_without_a_key_says_where_to_put_one() -> None:
     with pytest.raises(ModelNotConfigured) as caught:
         resolve_api_key(RoleConfig("https://api.openai.com/v1", "gpt-4o"), {})

@@ -232,6 +232,38 @@ def test_after_a_stop_the_dropped_decision_makes_no_further_model_calls(
     assert desktop.calls == []
 
 
+def test_a_stop_during_a_rate_limit_wait_ends_the_wait_at_once(
+    grounder: Grounder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESKTOP_AGENT_API_KEY", KEY)
+    meter = UsageMeter()
+    stop = threading.Event()
+    # The server asks for a 30 s wait before the retry; the stop must cut it short.
+    script = [ScriptedResponse.error(429, "slow down", retry_after=30), say("1. Save")]
+    with ReplayServer(script) as server:
+        config = RoleConfig(base_url=server.base_url, model="planner-m", max_retries=2)
+        planner = HierarchicalPlanner("save", OpenAIChatModel("planner", config, meter=meter))
+        agent, desktop = agent_for(planner, grounder, None, meter, stop)
+
+        def stop_once_asked() -> None:
+            while not server.chat_requests:
+                threading.Event().wait(0.01)
+            stop.set()
+
+        threading.Thread(target=stop_once_asked, daemon=True).start()
+        earlier = set(threading.enumerate())
+        final = list(agent.run("save"))[-1]
+        assert isinstance(final, RunFinished)
+        assert final.status == "stopped"
+        planners = [t for t in set(threading.enumerate()) - earlier if t.name == "planner"]
+        for thread in planners:
+            thread.join(timeout=20)  # well under the 30 s wait
+            assert not thread.is_alive(), "the dropped decision still waits to retry"
+        assert len(server.chat_requests) == 1
+    assert desktop.calls == []
+    assert meter.calls() == 0
+
+
 class LaggingDesktop(DryRunDesktop):
     """Each input shows on screen only a few screenshots later, like a dialog that takes a
     moment to open (counted in screenshots, not seconds, so the test is deterministic)."""

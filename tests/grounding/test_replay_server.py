@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
+import threading
 import urllib.error
 import urllib.request
 from typing import Any
@@ -101,6 +103,41 @@ def test_delay_outlasts_a_client_timeout_then_the_server_closes() -> None:
             _post(server.base_url, {"model": "m"}, timeout=0.3)
         assert len(server.requests) == 1
     # close() must not wait the 30 s out; reaching here is the check.
+
+
+def test_closing_the_server_cuts_off_a_delayed_reply() -> None:
+    # The client would wait 60 s for its answer; closing the server must end that wait.
+    # http.client keeps the connection alive, as the openai SDK (httpx) does.
+    outcome: list[BaseException | int] = []
+
+    def post() -> None:
+        port = int(server.base_url.rsplit(":", 1)[1].split("/")[0])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            headers = {"Content-Type": "application/json"}
+            connection.request("POST", "/v1/chat/completions", b'{"model": "m"}', headers)
+            outcome.append(connection.getresponse().status)
+        except BaseException as exc:
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    server = ReplayServer([ScriptedResponse.delay(30)]).start()
+    client = threading.Thread(target=post, daemon=True)
+    client.start()
+    try:
+        for _ in range(500):  # until the request is in (the handler then waits)
+            if server.requests:
+                break
+            client.join(0.01)
+        assert len(server.requests) == 1
+    finally:
+        server.close()
+    client.join(20)  # far below both waits: a cut-off connection ends it at once
+    assert not client.is_alive(), "the client still waits for the delayed reply"
+    (result,) = outcome
+    # The connection was dropped: no answer, nothing served late.
+    assert isinstance(result, (ConnectionError, http.client.HTTPException)), result
 
 
 def test_unknown_route_is_404() -> None:

@@ -18,6 +18,7 @@ from grounding.replay_server import RecordedRequest, ReplayServer, ScriptedRespo
 from grounding.types import Box, Element
 from grounding.vlm import (
     VlmBadAnswer,
+    VlmClient,
     VlmConfig,
     VlmGrounder,
     VlmHttpError,
@@ -381,3 +382,50 @@ def test_parsers_on_text_without_numbers() -> None:
     assert parse_point("no idea") is None
     assert parse_mark("no idea") is None
     assert parse_point("(12.5, 7)") is not None
+
+
+# --- the usage hook -----------------------------------------------------------------------
+
+
+class BookingHook:
+    """Books calls like an application would; refuses once `refuse` is set."""
+
+    def __init__(self) -> None:
+        self.booked: list[tuple[int, int, str]] = []
+        self.refuse = False
+
+    def before_call(self) -> None:
+        if self.refuse:
+            raise RuntimeError("over budget")
+
+    def on_usage(self, prompt_tokens: int, completion_tokens: int, model: str) -> None:
+        self.booked.append((prompt_tokens, completion_tokens, model))
+
+
+def test_the_usage_hook_is_told_each_calls_tokens_even_for_an_unusable_answer() -> None:
+    hook = BookingHook()
+    script = [
+        say("(10, 20)", prompt_tokens=700, completion_tokens=9),
+        say("no idea", prompt_tokens=300, completion_tokens=4),
+    ]
+    with ReplayServer(script) as server:
+        config = VlmConfig(base_url=server.base_url, model=MODEL, max_retries=0)
+        vlm = VlmGrounder(VlmClient(config, usage_hook=hook))
+        vlm.point(screen(), "Save")
+        with pytest.raises(VlmBadAnswer):
+            vlm.point(screen(), "Save")  # paid for, so still booked
+    assert hook.booked == [(700, 9, MODEL), (300, 4, MODEL)]
+
+
+def test_a_refusing_usage_hook_stops_the_call_before_anything_is_sent() -> None:
+    hook = BookingHook()
+    hook.refuse = True
+    with ReplayServer([say("(10, 20)")]) as server:
+        config = VlmConfig(base_url=server.base_url, model=MODEL, max_retries=0)
+        client = VlmClient(config, usage_hook=hook)
+        # The hook's own error, unchanged: the application decides what a refusal means.
+        with pytest.raises(RuntimeError, match="over budget"):
+            VlmGrounder(client).point(screen(), "Save")
+        assert server.chat_requests == []
+    assert client.calls == 0
+    assert hook.booked == []

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
-from desktop_agent.events import PlanItem, PlanUpdated, RoleUsage, UsageUpdated
-from desktop_agent.llm import ModelConfigError, ModelsConfig, RoleConfig
+from desktop_agent.actions import Click
+from desktop_agent.desktop.dry_run import DryRunDesktop
+from desktop_agent.events import PlanItem, PlanUpdated, RoleUsage, RunFinished, UsageUpdated
+from desktop_agent.executor import ActionExecutor, ExecutorConfig
+from desktop_agent.llm import ModelConfigError, ModelsConfig, RoleConfig, UsageMeter
+from desktop_agent.loop import Agent, AgentConfig
+from desktop_agent.planner import ScriptedPlanner
 from desktop_agent.planning import HierarchicalPlanner, SingleModelPlanner
+from desktop_agent.step import StepStatus
+from desktop_agent.trajectory import TrajectoryWriter, load_trajectory
 from grounding import Grounder
 from grounding.replay_server import ReplayServer, ScriptedResponse
 from ui.cli import main
@@ -130,6 +138,83 @@ def test_the_grounding_role_becomes_the_grounders_vlm(monkeypatch) -> None:
     assert request.body["model"] == "vlm-m"
     assert KEY not in repr(grounder.vlm)
     assert not attach_grounding_vlm(Grounder.default(experts=["ocr"]), ModelsConfig())
+
+
+def test_grounding_vlm_calls_are_booked_in_the_runs_meter_at_the_roles_prices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DESKTOP_AGENT_API_KEY", KEY)
+    monkeypatch.setenv("DESKTOP_AGENT_VLM_FRAME", "relative1000")
+    meter = UsageMeter()
+    answer = ScriptedResponse.message("(500, 250)", prompt_tokens=1500, completion_tokens=20)
+    with ReplayServer([answer]) as server:
+        grounding = role(
+            server.base_url, model="vlm-m", input_usd_per_mtok=2.0, output_usd_per_mtok=8.0
+        )
+        grounder = Grounder.default(experts=["ocr"])
+        assert attach_grounding_vlm(grounder, ModelsConfig(grounding=grounding), meter)
+        assert grounder.vlm is not None
+        grounder.vlm.point(Image.new("RGB", (400, 200), "white"), "the logo")
+        assert len(server.chat_requests) == 1
+    summary = meter.summary()
+    expected_cost = (1500 * 2.0 + 20 * 8.0) / 1_000_000
+    assert summary["grounding"]["calls"] == 1
+    assert summary["grounding"]["prompt_tokens"] == 1500
+    assert summary["grounding"]["completion_tokens"] == 20
+    assert summary["grounding"]["cost_usd"] == pytest.approx(expected_cost)
+    assert summary["total"]["cost_usd"] == pytest.approx(expected_cost)
+    assert KEY not in repr(grounder.vlm)
+
+
+def test_the_cost_ceiling_refuses_grounding_vlm_calls_and_ends_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scripted run whose targets only the VLM finds: the first answer crosses the
+    ceiling (paid for, so used); the second target's call is refused, never sent."""
+    monkeypatch.setenv("DESKTOP_AGENT_API_KEY", KEY)
+    monkeypatch.setenv("DESKTOP_AGENT_VLM_FRAME", "relative1000")
+    meter = UsageMeter(max_cost_usd=0.001)
+    answers = [
+        ScriptedResponse.message("(500, 250)", prompt_tokens=1500, completion_tokens=20),
+        ScriptedResponse.message("(100, 100)"),  # must never be asked for
+    ]
+    with ReplayServer(answers) as server:
+        grounding = role(server.base_url, model="vlm-m", input_usd_per_mtok=2.0, max_retries=0)
+        grounder = Grounder.default(experts=["ocr"])
+        assert attach_grounding_vlm(grounder, ModelsConfig(grounding=grounding), meter)
+        desktop = DryRunDesktop(size=(400, 200))  # a blank screen: no text to read
+        stop = threading.Event()
+        executor = ActionExecutor(
+            desktop, grounder, config=ExecutorConfig(find_timeout_s=0.0), stop_event=stop
+        )
+        writer = TrajectoryWriter(tmp_path, "click both logos")
+        planner = ScriptedPlanner([Click("the red logo"), Click("the blue logo")])
+        agent = Agent(
+            desktop,
+            planner,
+            executor,
+            writer=writer,
+            config=AgentConfig(settle_timeout_s=0.05),
+            stop_event=stop,
+            usage=meter,
+        )
+        events = list(agent.run("click both logos"))
+        assert len(server.chat_requests) == 1
+    final = events[-1]
+    assert isinstance(final, RunFinished)
+    assert final.status == "failed"
+    assert "reaching the ceiling of $0.0010" in final.reason
+    first, second = agent.steps
+    assert first.status == StepStatus.OK
+    assert first.grounding["target"].expert == "vlm"
+    assert second.status == StepStatus.FAILED
+    assert second.error_type == "GroundingCostLimitReached"
+    assert [c[0] for c in desktop.calls] == ["click"]  # only the first target was clicked
+    assert meter.summary()["grounding"]["calls"] == 1
+    usage = [e for e in events if isinstance(e, UsageUpdated)]
+    assert usage
+    assert [r.role for r in usage[-1].roles] == ["grounding"]
+    assert load_trajectory(writer.folder).meta["usage"]["grounding"]["prompt_tokens"] == 1500
 
 
 def test_a_bad_vlm_frame_variable_is_a_config_error_naming_it() -> None:

@@ -10,6 +10,7 @@ from .client import OpenAIChatModel
 from .config import ModelsConfig, RoleConfig, default_config_path, load_config, resolve_api_key
 from .errors import (
     CostLimitReached,
+    GroundingCostLimitReached,
     ModelBadAnswer,
     ModelConfigError,
     ModelError,
@@ -20,13 +21,15 @@ from .errors import (
     ModelUnreachable,
 )
 from .types import ChatMessage, ChatModel, ChatReply, Usage
-from .usage import UsageMeter, cost_of
+from .usage import GroundingUsage, UsageMeter, cost_of
 
 __all__ = [
     "ChatMessage",
     "ChatModel",
     "ChatReply",
     "CostLimitReached",
+    "GroundingCostLimitReached",
+    "GroundingUsage",
     "ModelBadAnswer",
     "ModelConfigError",
     "ModelError",

@@ -3,7 +3,8 @@
 The `openai` SDK does the HTTP with its own retries off; this module retries
 429 (honouring Retry-After, capped), 5xx, 408, connection errors and
 timeouts with exponential backoff and jitter, then raises the typed errors
-of `desktop_agent.llm.errors`. Screenshots go as base64 PNG data URLs,
+of `desktop_agent.llm.errors`. `cancel()` (a stopped run) ends a backoff
+wait at once and sends nothing more. Screenshots go as base64 PNG data URLs,
 downscaled to `max_image_side`. Each reply carries its token usage and cost,
 and is recorded in the run's `UsageMeter`, which is also asked before each
 request so no request is sent once the cost ceiling is reached.
@@ -16,10 +17,12 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from desktop_agent.errors import StoppedByUser
 from desktop_agent.redaction import REDACTED, redact_text, register_secret
 from grounding.vlm.client import fit_image, png_data_url
 
@@ -77,13 +80,27 @@ class OpenAIChatModel:
             timeout=config.timeout_s,
             max_retries=0,  # our loop retries, with our backoff and our errors
         )
+        self._cancelled = threading.Event()
 
     @property
     def role(self) -> str:
         return self._role
 
+    def cancel(self) -> None:
+        """No further requests: ends a retry's backoff wait now (the run was stopped).
+
+        A request already on the wire runs to its answer or its timeout; the
+        call in flight then raises `StoppedByUser` instead of retrying.
+        """
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
     def close(self) -> None:
-        """Close the HTTP connection pool (a long-lived app builds a client per run)."""
+        """Cancel, then close the HTTP connection pool (an app builds a client per run)."""
+        self.cancel()
         self._client.close()
 
     @property
@@ -97,7 +114,9 @@ class OpenAIChatModel:
         )
 
     def chat(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None) -> ChatReply:
-        """Send `messages`, return the answer; raises a `ModelError` subclass on failure."""
+        """Send `messages`, return the answer; raises a `ModelError` subclass on failure,
+        `StoppedByUser` once `cancel()` was called."""
+        self._check_cancelled()
         if self.meter is not None:
             self.meter.check()
         request: dict[str, Any] = {
@@ -155,6 +174,7 @@ class OpenAIChatModel:
         tries = self.config.max_retries + 1
         for attempt in range(1, tries + 1):
             retry_after: float | None = None
+            self._check_cancelled()
             try:
                 return self._client.chat.completions.create(**request), attempt
             # APITimeoutError subclasses APIConnectionError: catch it first.
@@ -190,8 +210,16 @@ class OpenAIChatModel:
                 self.config.max_retries,
                 delay,
             )
-            time.sleep(delay)
+            if self._cancelled.wait(delay):
+                raise StoppedByUser(
+                    f"the {self._role} model call was cancelled during its retry wait "
+                    "(the run was stopped)"
+                )
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _check_cancelled(self) -> None:
+        if self._cancelled.is_set():
+            raise StoppedByUser(f"the {self._role} model was cancelled; no further requests")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

@@ -10,6 +10,8 @@ ModelError                    root (an `AgentError`)
  |    +-- ModelRateLimited    HTTP 429 after the retries
  +-- ModelBadAnswer           a 200 whose body cannot be read as a chat completion
  +-- CostLimitReached         the run spent its cost ceiling (`.spent_usd`, `.limit_usd`)
+      +-- GroundingCostLimitReached   ... so a grounding VLM call was refused; also an
+                                      `ExecutionError`: the step fails, the run ends
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop_agent.errors import AgentError
+from desktop_agent.errors import AgentError, ExecutionError
 
 if TYPE_CHECKING:
     from .types import ChatReply
 
 __all__ = [
     "CostLimitReached",
+    "GroundingCostLimitReached",
     "ModelBadAnswer",
     "ModelConfigError",
     "ModelError",
@@ -126,3 +129,12 @@ class CostLimitReached(ModelError):
         self.spent_usd = spent_usd
         self.limit_usd = limit_usd
         self.reply = reply
+
+
+class GroundingCostLimitReached(CostLimitReached, ExecutionError):
+    """The cost ceiling refused a grounding VLM call (nothing was sent).
+
+    It is also an `ExecutionError`, so the loop records the step it was
+    grounding as failed with this message; a scripted run ends there, and a
+    model planner's next call is refused by the same ceiling, ending the run.
+    """

@@ -38,13 +38,14 @@ NO_KEY_PLACEHOLDER = "EMPTY"
 def _is_local(base_url: str) -> bool:
     """Loopback, private-network and single-label hosts: servers that take any key."""
     host = (urlsplit(base_url).hostname or "").lower()
-    if host == "localhost" or host.endswith((".localhost", ".local", ".lan")) or "." not in host:
-        return True
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return address.is_loopback or address.is_private or address.is_link_local
+        pass  # a name, not an address
+    else:
+        # An IPv6 literal has no dot either: classify addresses by what they are.
+        return address.is_loopback or address.is_private or address.is_link_local
+    return host == "localhost" or host.endswith((".localhost", ".local", ".lan")) or "." not in host
 
 
 def _keyring_password(service: str, username: str) -> str | None:

@@ -4,19 +4,24 @@ One `UsageMeter` per run, shared by every role's client (thread-safe). The
 client calls `check()` before each request, so no request is sent once the
 ceiling is reached, and `record(reply)` after it, which raises
 `CostLimitReached` when that reply's cost reaches the ceiling. `summary()`
-feeds the trajectory and the CLI's cost table.
+feeds the trajectory and the CLI's cost table. `GroundingUsage` books the
+grounding VLM's calls (made by `grounding`, which knows nothing of the meter)
+in the same meter under the role "grounding".
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 
 from .config import RoleConfig
-from .errors import CostLimitReached
+from .errors import CostLimitReached, GroundingCostLimitReached
 from .types import ChatReply, Usage
 
-__all__ = ["UsageMeter", "cost_of"]
+__all__ = ["GroundingUsage", "UsageMeter", "cost_of"]
+
+logger = logging.getLogger(__name__)
 
 TOTAL = "total"
 
@@ -125,3 +130,47 @@ def _row(totals: _RoleTotals) -> dict[str, float | int]:
         "total_tokens": totals.usage.total_tokens,
         "cost_usd": totals.cost_usd,
     }
+
+
+class GroundingUsage:
+    """A `grounding.vlm.VlmUsageHook` that books VLM calls in the run's `UsageMeter`.
+
+    Before a call it asks the meter: once the ceiling is reached the call is
+    refused with `GroundingCostLimitReached` (the step fails, the run ends).
+    After a call it records the tokens at the role's prices. An answer whose
+    cost crosses the ceiling was already paid for, so it is still used; the
+    next model call of any role is the one refused.
+    """
+
+    def __init__(self, meter: UsageMeter, config: RoleConfig, role: str = "grounding") -> None:
+        self.meter = meter
+        self.config = config
+        self.role = role
+
+    def __repr__(self) -> str:
+        return f"GroundingUsage(role={self.role!r}, model={self.config.model!r}, {self.meter!r})"
+
+    def before_call(self) -> None:
+        try:
+            self.meter.check()
+        except CostLimitReached as exc:
+            raise GroundingCostLimitReached(exc.spent_usd, exc.limit_usd) from None
+
+    def on_usage(self, prompt_tokens: int, completion_tokens: int, model: str) -> None:
+        usage = Usage(prompt_tokens, completion_tokens)
+        reply = ChatReply(
+            text="",  # the answer itself stays with the grounder
+            usage=usage,
+            cost_usd=cost_of(usage, self.config),
+            model=model,
+            role=self.role,
+        )
+        try:
+            self.meter.record(reply)
+        except CostLimitReached as exc:
+            logger.info(
+                "the %s call reached the cost ceiling (%s); its answer is used, "
+                "the next model call is refused",
+                self.role,
+                exc,
+            )

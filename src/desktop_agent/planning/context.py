@@ -6,15 +6,11 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from desktop_agent.observation import Observation
+from desktop_agent.observation import ELEMENTS_KEY, Observation
 from desktop_agent.step import Step, StepStatus
 from grounding.types import Element
 
 logger = logging.getLogger(__name__)
-
-# Observation.extra key under which a capture step may put the grounder's elements
-# (grounding.types.Element values or their dicts) for the worker's element list.
-ELEMENTS_KEY = "elements"
 
 
 def format_step(step: Step) -> str:

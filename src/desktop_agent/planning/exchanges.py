@@ -87,10 +87,28 @@ class ModelCaller:
         self._taken = 0
         self.step = 0
         self._cancelled = threading.Event()
+        self._models: list[ChatModel] = []  # every model called, told of a cancel
+        self._models_lock = threading.Lock()
 
     def cancel(self) -> None:
-        """No further model calls: the run was stopped while a call was in flight."""
+        """No further model calls: the run was stopped while a call was in flight.
+
+        Each model called so far that has a `cancel()` (`OpenAIChatModel` does)
+        is told too, so a call waiting to retry ends now instead of after its wait.
+        """
         self._cancelled.set()
+        with self._models_lock:
+            models = list(self._models)
+        for model in models:
+            cancel = getattr(model, "cancel", None)
+            if callable(cancel):
+                cancel()
+
+    def _remember(self, model: ChatModel) -> None:
+        # Before check_time: a cancel either sees this model or is seen by check_time.
+        with self._models_lock:
+            if not any(known is model for known in self._models):
+                self._models.append(model)
 
     def start(self) -> None:
         """Start the run's clock (the first call does it if nobody did)."""
@@ -132,6 +150,7 @@ class ModelCaller:
         self, model: ChatModel, messages: Sequence[ChatMessage], *, purpose: str, attempt: int = 1
     ) -> ChatReply:
         """One call, recorded whether it answers or raises."""
+        self._remember(model)
         self.check_time()
         sent = tuple(_message_dict(m) for m in messages)
         try:

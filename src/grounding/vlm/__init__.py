@@ -11,6 +11,7 @@ from .client import (
     VlmReply,
     VlmTimeout,
     VlmUnreachable,
+    VlmUsageHook,
     fit_image,
 )
 from .expert import VlmGrounder
@@ -30,6 +31,7 @@ __all__ = [
     "VlmReply",
     "VlmTimeout",
     "VlmUnreachable",
+    "VlmUsageHook",
     "draw_marks",
     "fit_image",
     "parse_mark",

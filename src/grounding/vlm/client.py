@@ -6,6 +6,11 @@ usage and the scale that maps answers back to the original pixels. The
 API key comes from the environment variable named in the config and is
 never stored in the config, logged, or put in an error message.
 
+An optional `VlmUsageHook` lets the application count each call in its own
+books (the agent's run meter and cost ceiling) without this package
+knowing of them: it is asked before each call (and may refuse it by
+raising) and told each answer's tokens after.
+
 Errors (all `GroundingError`):
 
 VlmError                 root of the VLM expert's errors
@@ -24,14 +29,11 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from PIL import Image
 
 from grounding.errors import ExpertUnavailable, GroundingError
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +175,20 @@ def png_data_url(image: Image.Image) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+class VlmUsageHook(Protocol):
+    """What a `VlmClient` tells the application about each call."""
+
+    def before_call(self) -> None:
+        """Before a request is sent; raise to refuse it (e.g. a cost ceiling reached).
+
+        The exception reaches the caller of `VlmClient.ask` unchanged, not as a
+        `VlmError`, so the application decides what a refusal means.
+        """
+
+    def on_usage(self, prompt_tokens: int, completion_tokens: int, model: str) -> None:
+        """After an answer: its tokens and the model that answered."""
+
+
 @dataclass(frozen=True, slots=True)
 class VlmReply:
     """The model's text, what it cost, and the image it saw."""
@@ -185,7 +201,13 @@ class VlmReply:
 class VlmClient:
     """Sends one screenshot + one prompt, returns the answer text; thread-safe."""
 
-    def __init__(self, config: VlmConfig, *, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: VlmConfig,
+        *,
+        environ: Mapping[str, str] | None = None,
+        usage_hook: VlmUsageHook | None = None,
+    ) -> None:
         try:
             import openai
         except ImportError as err:  # pragma: no cover - openai is a core dependency
@@ -203,6 +225,7 @@ class VlmClient:
             max_retries=config.max_retries,
         )
         self._lock = threading.Lock()
+        self.usage_hook = usage_hook
         self.calls = 0
         self.usage = Usage()
 
@@ -211,7 +234,11 @@ class VlmClient:
         return f"VlmClient({self.config!r}, api_key=<from ${self.config.api_key_env}>)"
 
     def ask(self, image: Image.Image, prompt: str, *, system: str | None = None) -> VlmReply:
-        """Ask `prompt` about `image`; raises a VlmError subclass on any failure."""
+        """Ask `prompt` about `image`; raises a VlmError subclass on any failure
+        (and whatever the usage hook raises to refuse the call)."""
+        hook = self.usage_hook
+        if hook is not None:
+            hook.before_call()  # nothing is sent when it refuses
         fitted = fit_image(image, self.config.max_image_side)
         messages: list[dict[str, Any]] = []
         if system:
@@ -235,9 +262,14 @@ class VlmClient:
         with self._lock:
             self.calls += 1
         response = self._create(messages)
-        text, usage = self._read(response)
+        # Counted before the text is judged: an unusable answer was still paid for.
+        usage = _usage(response)
         with self._lock:
             self.usage = self.usage + usage
+        if hook is not None:
+            model = str(getattr(response, "model", "") or self.config.model)
+            hook.on_usage(usage.prompt_tokens, usage.completion_tokens, model)
+        text = self._text(response)
         logger.debug(
             "VLM answer (%d prompt + %d completion tokens): %s",
             usage.prompt_tokens,
@@ -276,7 +308,7 @@ class VlmClient:
                 f"{type(err).__name__}"
             ) from err
 
-    def _read(self, response: Any) -> tuple[str, Usage]:
+    def _text(self, response: Any) -> str:
         url = self.config.base_url
         # A non-JSON body comes back as a plain str, an odd one without choices.
         choices = getattr(response, "choices", None)
@@ -290,12 +322,16 @@ class VlmClient:
         content = getattr(message, "content", None)
         if not isinstance(content, str) or not content.strip():
             raise VlmBadAnswer(f"the VLM at {url} gave an empty answer", "")
-        raw_usage = getattr(response, "usage", None)
-        usage = Usage(
-            int(getattr(raw_usage, "prompt_tokens", 0) or 0),
-            int(getattr(raw_usage, "completion_tokens", 0) or 0),
-        )
-        return content, usage
+        return content
+
+
+def _usage(response: Any) -> Usage:
+    """The answer's token counts (zero where it gives none, or is not a completion)."""
+    raw_usage = getattr(response, "usage", None)
+    return Usage(
+        int(getattr(raw_usage, "prompt_tokens", 0) or 0),
+        int(getattr(raw_usage, "completion_tokens", 0) or 0),
+    )
 
 
 def _cause(err: BaseException) -> str:
