@@ -265,7 +265,7 @@ class Agent:
             except ConfirmationDenied as exc:
                 status, error, error_type = StepStatus.DENIED, str(exc), type(exc).__name__
             except ExecutionError as exc:
-                if self.config.dry_run:
+                if self.config.dry_run and not isinstance(exc, CostLimitReached):
                     # A dry run never acts, so later targets may not be on screen yet.
                     status, extra["not_found"] = StepStatus.DRY_RUN, str(exc)
                 else:

@@ -166,8 +166,9 @@ def test_grounding_vlm_calls_are_booked_in_the_runs_meter_at_the_roles_prices(
     assert KEY not in repr(grounder.vlm)
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
 def test_the_cost_ceiling_refuses_grounding_vlm_calls_and_ends_the_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dry_run: bool
 ) -> None:
     """A scripted run whose targets only the VLM finds: the first answer crosses the
     ceiling (paid for, so used); the second target's call is refused, never sent."""
@@ -194,7 +195,7 @@ def test_the_cost_ceiling_refuses_grounding_vlm_calls_and_ends_the_run(
             planner,
             executor,
             writer=writer,
-            config=AgentConfig(settle_timeout_s=0.05),
+            config=AgentConfig(settle_timeout_s=0.05, dry_run=dry_run),
             stop_event=stop,
             usage=meter,
         )
@@ -205,8 +206,10 @@ def test_the_cost_ceiling_refuses_grounding_vlm_calls_and_ends_the_run(
     assert final.status == "failed"
     assert "reaching the ceiling of $0.0010" in final.reason
     first, second = agent.steps
-    assert first.status == StepStatus.OK
+    assert first.status == (StepStatus.DRY_RUN if dry_run else StepStatus.OK)
     assert first.grounding["target"].expert == "vlm"
+    # A dry run notes targets it cannot find yet and goes on; a refusal for cost is
+    # not such a target: it ends the run there too.
     assert second.status == StepStatus.FAILED
     assert second.error_type == "GroundingCostLimitReached"
     assert [c[0] for c in desktop.calls] == ["click"]  # only the first target was clicked
