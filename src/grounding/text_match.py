@@ -31,8 +31,24 @@ _QUOTED = re.compile(
 _EDGE_PUNCT = ":;,.…!?()[]{}<>|*\"'“”‘’"
 
 
+def _fold_latin(char: str) -> str:
+    """ "é" -> "e": OCR models trained on English read Latin accents as bare letters.
+
+    Only letters that decompose to an ASCII letter are folded; other scripts
+    (a kana's voicing mark, say) keep their meaning.
+    """
+    if char.isascii():
+        return char
+    decomposed = unicodedata.normalize("NFKD", char)
+    letter, marks = decomposed[0], decomposed[1:]
+    if letter.isascii() and letter.isalpha() and all(unicodedata.combining(m) for m in marks):
+        return letter
+    return char
+
+
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(_fold_latin(c) for c in text)
     text = text.replace("’", "'").replace("‘", "'")  # OCR reads curly apostrophes as straight
     text = " ".join(text.split())
     return text.strip(_EDGE_PUNCT + " ")

@@ -71,6 +71,9 @@ def test_text_query(description: str, query: str) -> None:
         ("Page 12 of 340", "page 12 of 340"),
         ("...", ""),
         ("C++", "c++"),
+        ("Guérin", "guerin"),  # English OCR models read "Guerin"
+        ("Liévin de Trèves", "lievin de treves"),
+        ("ガイド", "ガイド"),  # kana keep their voicing marks
     ],
 )
 def test_normalize(text: str, expected: str) -> None:
