@@ -55,10 +55,14 @@ def tesseract_word_baseline() -> Callable[[Image.Image, str], tuple[int, int] | 
     """Agent S2's textual grounding: Tesseract words at 1x, the first run that reads the
     same as the query (case-insensitive), its centre."""
     ocr = TesseractOcr(OcrConfig(scales=(1.0,), psm=3))
-    cache: dict[int, Any] = {}
+    # The frame read last and its words. Keyed by the image object itself, held
+    # here: an id() can be reused by the next frame once the last one is freed.
+    last: list[Any] = [None, []]
 
     def locate(image: Image.Image, description: str) -> tuple[int, int] | None:
-        words = cache.setdefault(id(image), ocr.read_words(image))
+        if last[0] is not image:
+            last[:] = [image, ocr.read_words(image)]
+        words = last[1]
         target = normalize(description).split()
         texts = [normalize(w.text) for w in words]
         n = len(target)
