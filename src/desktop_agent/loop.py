@@ -272,7 +272,9 @@ class Agent:
                     status, error, error_type = StepStatus.FAILED, str(exc), type(exc).__name__
 
             failed = status in (StepStatus.FAILED, StepStatus.DENIED)
-            recovering = failed and self.record.recovers_from_failure
+            # A model planner replans around a failed step, but a person's "no" to a
+            # risky action ends the run: it must not seek another route to the same risk.
+            recovering = status == StepStatus.FAILED and self.record.recovers_from_failure
             final = isinstance(action, Done | Fail) or (
                 status not in (StepStatus.OK, StepStatus.DRY_RUN) and not recovering
             )

@@ -178,6 +178,41 @@ def test_a_failed_step_is_replanned_and_the_whole_run_is_recorded(
     assert "messages and reply" in page
 
 
+def test_a_refused_risky_action_ends_a_model_run_without_a_replan(
+    tmp_path: Path, grounder: Grounder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESKTOP_AGENT_API_KEY", KEY)
+    meter = UsageMeter()
+    script = [
+        say("Subgoals:\n1. Clear the folder"),
+        act("click('Delete all files')", completes=True),
+        say("Subgoals:\n1. Remove them one by one"),  # a replan must never be asked for
+        act("hotkey('shift', 'delete')"),
+    ]
+    asked: list[str] = []
+
+    def refuse(question: str) -> bool:
+        asked.append(question)
+        return False
+
+    with ReplayServer(script) as server:
+        planner = HierarchicalPlanner(
+            "clear the folder", model(server, "planner", meter), model(server, "worker", meter)
+        )
+        agent, desktop = agent_for(planner, grounder, None, meter)
+        agent.confirm = refuse
+        events = list(agent.run("clear the folder"))
+        requests = len(server.chat_requests)
+    final = events[-1]
+    assert isinstance(final, RunFinished)
+    assert final.status == "failed"
+    assert "not confirmed" in final.reason
+    assert len(asked) == 1
+    assert requests == 2  # plan, worker: no replan after the person said no
+    assert [s.status for s in agent.steps] == [StepStatus.DENIED]
+    assert desktop.calls == []
+
+
 def test_a_stop_during_a_model_call_ends_the_run_at_once_without_acting(
     tmp_path: Path, grounder: Grounder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
