@@ -13,6 +13,9 @@ from typing import Literal, Protocol
 
 from PIL import Image
 
+# One token-usage type for every model call, the grounding VLM's included.
+from grounding.vlm.client import Usage
+
 MessageRole = Literal["system", "user", "assistant"]
 ModelRole = Literal["planner", "worker", "grounding"]
 
@@ -27,22 +30,6 @@ class ChatMessage:
     # How the trajectory refers to each image instead of embedding it
     # (e.g. "step-003.png"); same length as `images` when given.
     image_refs: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(
-            self.prompt_tokens + other.prompt_tokens,
-            self.completion_tokens + other.completion_tokens,
-        )
 
 
 @dataclass(frozen=True)

@@ -222,3 +222,26 @@ class ModelCaller:
                     ChatMessage("user", retry),
                 ]
         raise AssertionError("unreachable")  # the loop returns or raises
+
+
+class ModelCallLog:
+    """What a model planner shows the loop and the trajectory, from its `ModelCaller`."""
+
+    caller: ModelCaller
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Every model call so far, in order."""
+        return list(self.caller.exchanges)
+
+    def take_exchanges(self) -> list[Exchange]:
+        """The calls made since the last take (attach them to the step just decided)."""
+        return self.caller.take_new()
+
+    @property
+    def calls(self) -> int:
+        return self.caller.calls
+
+    def cancel(self) -> None:
+        """The loop was stopped during a decision: make no further model calls for it."""
+        self.caller.cancel()

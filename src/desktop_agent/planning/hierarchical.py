@@ -52,7 +52,7 @@ from desktop_agent.step import Step, StepStatus
 from .action_prompt import WorkerAnswer
 from .errors import PlanningError
 from .examples import ExampleSource
-from .exchanges import Exchange, ModelCaller
+from .exchanges import ModelCaller, ModelCallLog
 from .manager import Manager, ManagerAnswer
 from .plan import PlanRevision, PlanState, RevisionKind, SubgoalStatus
 from .progress import ProgressConfig, ProgressMonitor
@@ -81,7 +81,7 @@ class HierarchicalConfig:
     progress: ProgressConfig = field(default_factory=ProgressConfig)
 
 
-class HierarchicalPlanner:
+class HierarchicalPlanner(ModelCallLog):
     """A `Planner` for one instruction (build one per run)."""
 
     # Read by the agent loop (desktop_agent.planner_record): a failed step is
@@ -141,23 +141,6 @@ class HierarchicalPlanner:
         self._finished: Decision | None = None
 
     # ------------------------------------------------------------ what the trajectory takes
-
-    @property
-    def exchanges(self) -> list[Exchange]:
-        """Every model call so far, in order."""
-        return list(self.caller.exchanges)
-
-    def take_exchanges(self) -> list[Exchange]:
-        """The calls made since the last take (attach them to the step just decided)."""
-        return self.caller.take_new()
-
-    @property
-    def calls(self) -> int:
-        return self.caller.calls
-
-    def cancel(self) -> None:
-        """The loop was stopped during a decision: make no further model calls for it."""
-        self.caller.cancel()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -25,7 +25,7 @@ from desktop_agent.step import Step
 from grounding.vlm import fit_image
 
 from .context import format_step
-from .exchanges import Exchange, ModelCaller, screenshot_ref
+from .exchanges import ModelCaller, ModelCallLog, screenshot_ref
 from .templates import render
 from .uitars import SINGLE_MODEL_ANSWER_FORMAT, CoordinateFrame, Frame, split_answer, to_action
 
@@ -60,7 +60,7 @@ def _previous(step: Step) -> str:
     return f"Step {step.index}: {said} -> {outcome}"
 
 
-class SingleModelPlanner:
+class SingleModelPlanner(ModelCallLog):
     """A `Planner` for one instruction, backed by one coordinate-answering model."""
 
     # Read by the agent loop: a failed step is shown to the model, which tries
@@ -80,21 +80,6 @@ class SingleModelPlanner:
         self.model = model
         self.config = config or SingleModelConfig()
         self.caller = ModelCaller(max_time_s=self.config.max_time_s, clock=clock)
-
-    @property
-    def exchanges(self) -> list[Exchange]:
-        return list(self.caller.exchanges)
-
-    def take_exchanges(self) -> list[Exchange]:
-        return self.caller.take_new()
-
-    @property
-    def calls(self) -> int:
-        return self.caller.calls
-
-    def cancel(self) -> None:
-        """The loop was stopped during a decision: make no further model calls for it."""
-        self.caller.cancel()
 
     def to_dict(self) -> dict[str, Any]:
         return {
