@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,15 +81,16 @@ class _Tally:
 
 def evaluate_detections(
     frames: Iterable[tuple[Sequence[Element], Sequence[Element]]],
-    threshold: float,
+    threshold: float | Mapping[str, float],
     iou: float = IOU_THRESHOLD,
 ) -> dict[str, Any]:
     """Score (truth, predictions) pairs, one per frame; predictions' role is their class.
 
     Returns {"overall": {...}, "classes": {name: {...}}}:
     - overall: class-agnostic recall and precision of the predictions scoring
-      >= `threshold`, class-agnostic AP, and mAP (mean of the per-class APs over
-      the classes present in the truth);
+      >= `threshold` (one for all, or one per predicted class), class-agnostic
+      AP, and mAP (mean of the per-class APs over the classes present in the
+      truth);
     - per class: truth count, `found` (recall ignoring the predicted class),
       `recall`/`precision` with the class required, AP, prediction count, and
       `confused_as` (the predicted class of truth boxes found under another class).
@@ -102,7 +103,9 @@ def evaluate_detections(
     for truth, preds in frames:
         t_boxes, p_boxes = boxes_array(truth), boxes_array(preds)
         p_scores = np.asarray([p.score for p in preds], np.float64)
-        keep = p_scores >= threshold
+        cutoff = [threshold if isinstance(threshold, float | int) else threshold[p.role]
+                  for p in preds]  # fmt: skip
+        keep = p_scores >= np.asarray(cutoff, np.float64)
         predicted.update(p.role for p, k in zip(preds, keep, strict=True) if k)
         # Class-agnostic: is there a box at all?
         partner = greedy_match(p_boxes, p_scores, t_boxes, iou)
@@ -154,7 +157,8 @@ def evaluate_detections(
         "map": round(float(np.mean(aps)), 4) if aps else None,
         "map_classes": len(aps),
     }
-    return {"iou": iou, "threshold": threshold, "overall": overall, "classes": classes}
+    shown = threshold if isinstance(threshold, float | int) else dict(threshold)
+    return {"iou": iou, "threshold": shown, "overall": overall, "classes": classes}
 
 
 def _class_order(name: str) -> tuple[int, str]:

@@ -69,7 +69,8 @@ def truth_counts(frames: list[Frame]) -> Counter[str]:
     return counts
 
 
-def evaluate_expert(frames: list[Frame], expert: ElementExpert, threshold: float,
+def evaluate_expert(frames: list[Frame], expert: ElementExpert,
+                    threshold: float | dict[str, float],
                     iou: float = IOU_THRESHOLD) -> dict[str, Any]:  # fmt: skip
     """Run the expert once per frame and score it against the a11y ground truth."""
     pairs = []
@@ -149,7 +150,7 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _load_detector(model: Path | None) -> Callable[[float], ElementExpert] | str:
+def _load_detector(model: Path | None) -> Callable[[float | None], ElementExpert] | str:
     """A factory of detectors at a given threshold, or why there is none."""
     try:
         from grounding.detector.onnx_detector import OnnxDetector
@@ -161,6 +162,14 @@ def _load_detector(model: Path | None) -> Callable[[float], ElementExpert] | str
     except ExpertUnavailable as exc:
         return str(exc)
     return lambda threshold: OnnxDetector(model, score_threshold=threshold)
+
+
+def operating_thresholds(expert: ElementExpert, override: float | None) -> float | dict[str, float]:
+    """--threshold for every class, else the model's own (calibrated) per-class thresholds."""
+    if override is not None:
+        return override
+    classes, thresholds = getattr(expert, "classes", ()), getattr(expert, "thresholds", ())
+    return {name: round(float(t), 3) for name, t in zip(classes, thresholds, strict=True)}
 
 
 def _model_info(path: Path | None) -> dict[str, Any]:
@@ -184,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threshold",
         type=float,
-        default=0.3,
-        help="operating score threshold (OnnxDetector's default)",
+        default=None,
+        help="one operating score threshold for every class (default: the model's "
+        "calibrated per-class thresholds, as OnnxDetector uses them)",
     )
     parser.add_argument(
         "--ap-threshold",
@@ -212,12 +222,18 @@ def main(argv: list[str] | None = None) -> int:
     print_table(f"Ground truth from the accessibility trees ({len(frames)} frames)",
                 [{"class": k, "GT": v} for k, v in counts.most_common()] +
                 [{"class": "**all**", "GT": sum(counts.values())}], ["class", "GT"])  # fmt: skip
-    expert = make(min(args.ap_threshold, args.threshold))
-    result = evaluate_expert(frames, expert, args.threshold)
-    latency = measure_latency(frames, make(args.threshold), args.latency_frames)
+    operating = make(args.threshold)
+    thresholds = operating_thresholds(operating, args.threshold)
+    expert = make(min(args.ap_threshold, operating.score_threshold))  # type: ignore[attr-defined]
+    result = evaluate_expert(frames, expert, thresholds)
+    latency = measure_latency(frames, operating, args.latency_frames)
     sizes = sorted({tuple(f.meta.get("size", ())) for f in frames})
-    title = (f"Detector on real apps: {len(frames)} frames {sizes}, IoU {IOU_THRESHOLD}, "
-             f"score >= {args.threshold}")  # fmt: skip
+    shown = (
+        f"score >= {thresholds}"
+        if isinstance(thresholds, float)
+        else "per-class scores >= " + ", ".join(f"{k} {v:g}" for k, v in thresholds.items())
+    )
+    title = f"Detector on real apps: {len(frames)} frames {sizes}, IoU {IOU_THRESHOLD}, {shown}"
     verdicts = report(result, latency, title)
     path = write_results("detector", {
         "model": _model_info(getattr(expert, "model_path", args.model)),

@@ -76,15 +76,48 @@ def textless_boxes(elements: Sequence[Element], words: Sequence[OcrWord]) -> lis
     ]
 
 
+# Each box is read as detected and with a margin around it. A tight box whose
+# rim cuts the glyph misleads the background estimate (light glyphs on dark
+# themes read as noise); the padded view sees the real background.
+VIEW_MARGINS = (0.0, 0.25)
+SMALL_ICON = 24
+_TOP_K = 5
+
+
+def _views(image: Image.Image, box: Box) -> list[Image.Image]:
+    crops = []
+    for margin in VIEW_MARGINS if min(box.width, box.height) < SMALL_ICON else VIEW_MARGINS[:1]:
+        pad = round(margin * min(box.width, box.height))
+        crops.append(
+            image.crop((max(0, box.left - pad), max(0, box.top - pad),
+                        min(image.width, box.right + pad), min(image.height, box.bottom + pad)))
+        )  # fmt: skip
+    return crops
+
+
+def _average(readings: Sequence[Sequence[tuple[str, float]]]) -> tuple[tuple[str, float], ...]:
+    """Mean probability of each meaning over the views (absent from a view's top-k: 0)."""
+    total: dict[str, float] = {}
+    for reading in readings:
+        for meaning, p in reading:
+            total[meaning] = total.get(meaning, 0.0) + p
+    ranked = sorted(total.items(), key=lambda kv: -kv[1])[:_TOP_K]
+    return tuple((meaning, p / len(readings)) for meaning, p in ranked)
+
+
 def recognize_icons(
     image: Image.Image, boxes: Sequence[Element], recognizer: Recognizer
 ) -> list[RecognizedIcon]:
-    """Every candidate box's meanings, in one batch."""
+    """Every candidate box's meanings, all views in one batch."""
     if not boxes:
         return []
-    crops = [image.crop((b.box.left, b.box.top, b.box.right, b.box.bottom)) for b in boxes]
-    recognized = recognizer.recognize(crops, top_k=5)
-    return [RecognizedIcon(b, tuple(m)) for b, m in zip(boxes, recognized, strict=True)]
+    views = [_views(image, b.box) for b in boxes]
+    recognized = recognizer.recognize([c for v in views for c in v], top_k=_TOP_K)
+    out, start = [], 0
+    for b, v in zip(boxes, views, strict=True):
+        out.append(RecognizedIcon(b, _average(recognized[start : start + len(v)])))
+        start += len(v)
+    return out
 
 
 def icon_candidates(

@@ -7,8 +7,9 @@ import pytest
 from PIL import Image
 
 from grounding.detector.codec import STRIDE, Detection, decode, prepare, suppress
+from grounding.detector.dataset import LabeledBox, Record
 from grounding.detector.metrics import average_precision, iou_matrix, match
-from grounding.detector.targets import encode
+from grounding.detector.targets import augment, encode
 
 
 def _peaks(heat: np.ndarray) -> np.ndarray:
@@ -38,6 +39,37 @@ def test_small_box_keeps_its_centre_next_to_a_big_one() -> None:
     t = encode(boxes, np.asarray([7, 2]), 16, 128, num_classes=12)
     dets = decode(_peaks(t.heat), t.size, t.offset, threshold=0.99)
     assert {d.cls for d in dets} == {7, 2}
+
+
+def test_cut_off_elements_are_ignored_not_taught_as_background() -> None:
+    kept = np.asarray([[40, 40, 72, 56]], np.float32)
+    ignored = np.asarray([[0, 32, 256, 64]], np.float32)  # a row wider than the crop
+    t = encode(kept, np.asarray([0]), 32, 64, num_classes=12, ignore=ignored)
+    assert t.weight[:8].min() == 1.0
+    assert t.weight[16:].min() == 1.0
+    assert t.weight[9, 0] == 0.0
+    assert t.weight[9, 60] == 0.0
+    assert t.weight[12, 14] == 1.0  # the kept element's own cells are always taught
+    assert encode(kept, np.asarray([0]), 32, 64, num_classes=12).weight.min() == 1.0
+
+
+def test_augment_returns_cut_off_boxes_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (1600, 300), (240, 240, 240)).save(path)
+    record = Record(path, 1600, 300, [LabeledBox(0, 100, 1600, 130, "list_item"),
+                                      LabeledBox(10, 10, 50, 30, "button")], "gtk", 1)  # fmt: skip
+    rng = __import__("random").Random(0)
+    seen = 0
+    for _ in range(20):
+        image, _boxes, classes, ignored = augment(record, 128, 0.75, {"list_item": 7,
+                                                                     "button": 0}, rng)  # fmt: skip
+        assert image.shape == (3, 128, 128)
+        assert 7 not in classes.tolist()  # never kept: at most 128 px of a 900+ px row
+        for left, top, right, bottom in ignored:
+            assert 0 <= left < right <= 128
+            assert 0 <= top < bottom <= 128
+            seen += 1
+    assert seen > 0, "the row never fell in a crop"
 
 
 def test_prepare_pads_to_the_grid_and_reports_the_way_back() -> None:

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from grounding import Grounder
 from grounding.detector.onnx_detector import OnnxDetector
-from grounding.icon_candidates import textless_boxes
+from grounding.icon_candidates import SMALL_ICON, recognize_icons, textless_boxes
 from grounding.icons.match import default_matcher
 from grounding.icons.recognizer import IconRecognizer
 from grounding.ocr import OcrWord, TesseractOcr
@@ -49,6 +49,36 @@ def test_textless_boxes_keep_only_detected_glyph_buttons() -> None:
         Element(Box(0, 0, 600, 300), "list_item", "", "detector", 0.9),  # a row
     ]
     assert textless_boxes(elements, [word]) == [elements[1]]
+
+
+class _RecordingRecognizer:
+    """Answers by crop size: a padded crop (wider than 20 px) reads as view-refresh."""
+
+    def __init__(self) -> None:
+        self.sizes: list[tuple[int, int]] = []
+
+    def recognize(self, crops: list[Image.Image], top_k: int = 5) -> list[list[tuple[str, float]]]:
+        self.sizes.extend(c.size for c in crops)
+        return [
+            [("view-refresh", 0.9), ("none", 0.1)] if c.width > 20 else [("none", 0.6)]
+            for c in crops
+        ]
+
+
+def test_small_icons_are_also_read_with_their_surroundings() -> None:
+    # A tight 16 px box whose rim cuts the glyph misleads the background
+    # estimate; the padded view, averaged in, carries the reading.
+    image = Image.new("RGB", (100, 60), (40, 40, 40))
+    small = Element(Box(30, 20, 46, 36), "icon", "", "detector", 0.5)
+    edge = Element(Box(0, 0, 16, 16), "icon", "", "detector", 0.5)  # padding clipped
+    big = Element(Box(50, 10, 50 + SMALL_ICON + 10, 50), "button", "", "detector", 0.5)
+    recognizer = _RecordingRecognizer()
+    icons = recognize_icons(image, [small, edge, big], recognizer)
+    assert recognizer.sizes == [(16, 16), (24, 24), (16, 16), (20, 20), (34, 40)]
+    assert [i.element for i in icons] == [small, edge, big]
+    assert icons[0].meanings[0] == ("view-refresh", pytest.approx(0.45))
+    assert dict(icons[0].meanings)["none"] == pytest.approx(0.35)
+    assert icons[2].meanings == (("view-refresh", 0.9), ("none", 0.1))
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,14 @@ import os
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from grounding.errors import ExpertUnavailable
 from grounding.onnx_model import open_session
 from grounding.types import Box, Element
 
+from .calibrate import DEFAULT_THRESHOLD, METADATA_KEY
 from .codec import decode, prepare, suppress
 
 logger = logging.getLogger(__name__)
@@ -37,9 +39,12 @@ class OnnxDetector:
     def __init__(
         self,
         model_path: Path | None = None,
-        score_threshold: float = 0.3,
+        score_threshold: float | None = None,
         threads: int | None = None,
     ) -> None:
+        """score_threshold: one cut-off for every class; None uses the per-class
+        thresholds calibrated into the model (grounding.detector.calibrate), or
+        DEFAULT_THRESHOLD for a model without them."""
         path = Path(model_path) if model_path is not None else default_model_path()
         if not path.is_file():
             raise ExpertUnavailable(
@@ -55,13 +60,27 @@ class OnnxDetector:
                 f"{path} is not a desktop-agent detector model (metadata 'classes' and "
                 "'input_scale' missing)"
             ) from exc
-        self.score_threshold = score_threshold
+        self.thresholds = np.full(len(self.classes), DEFAULT_THRESHOLD, np.float32)
+        if score_threshold is not None:
+            self.thresholds[:] = score_threshold
+        elif METADATA_KEY in meta:
+            calibrated = json.loads(meta[METADATA_KEY])
+            for i, name in enumerate(self.classes):
+                self.thresholds[i] = float(calibrated.get(name, DEFAULT_THRESHOLD))
         self.model_path = path
+
+    @property
+    def score_threshold(self) -> float:
+        """The lowest class threshold (what decoding starts from)."""
+        return float(self.thresholds.min())
 
     def parse(self, image: Image.Image) -> list[Element]:
         array, back_x, back_y = prepare(image, self.scale)
         heat, size, offset = self._session.run(None, {"image": array})
-        detections = suppress(decode(heat[0], size[0], offset[0], self.score_threshold))
+        detections = suppress(
+            [d for d in decode(heat[0], size[0], offset[0], self.score_threshold)
+             if d.score >= self.thresholds[d.cls]]
+        )  # fmt: skip
         elements = []
         for det in detections:
             left = max(0, round(det.left * back_x))

@@ -24,11 +24,22 @@ class Targets:
     size: np.ndarray  # 2 x h x w, log(width, height in cells) at centre cells
     offset: np.ndarray  # 2 x h x w, centre within its cell
     mask: np.ndarray  # h x w, 1 where size/offset are supervised
+    weight: np.ndarray  # h x w, 0 where the heat map is neither positive nor negative
 
 
 def encode(boxes: np.ndarray, classes: np.ndarray, out_h: int, out_w: int,
-           num_classes: int) -> Targets:  # fmt: skip
-    """boxes: N x 4 (left, top, right, bottom) in input pixels."""
+           num_classes: int, ignore: np.ndarray | None = None) -> Targets:  # fmt: skip
+    """boxes: N x 4 (left, top, right, bottom) in input pixels.
+
+    ignore: M x 4 boxes of elements the crop cut off (a wide list row, a
+    big text view): their cells are not taught as background, since the
+    network would then learn that wide elements are not elements.
+    """
+    weight = np.ones((out_h, out_w), np.float32)
+    for left, top, right, bottom in ignore if ignore is not None else ():
+        x0, x1 = max(0, int(left / STRIDE)), min(out_w, math.ceil(right / STRIDE))
+        y0, y1 = max(0, int(top / STRIDE)), min(out_h, math.ceil(bottom / STRIDE))
+        weight[y0:y1, x0:x1] = 0.0
     heat = np.zeros((num_classes, out_h, out_w), np.float32)
     size = np.zeros((2, out_h, out_w), np.float32)
     offset = np.zeros((2, out_h, out_w), np.float32)
@@ -52,10 +63,11 @@ def encode(boxes: np.ndarray, classes: np.ndarray, out_h: int, out_w: int,
                    - ((ys[y0:y1] - iy) ** 2) / (2 * sy * sy))  # fmt: skip
         region = heat[classes[i], y0:y1, x0:x1]
         np.maximum(region, g, out=region)
+        weight[y0:y1, x0:x1] = 1.0  # a kept element's own area is always taught
         size[:, iy, ix] = (math.log(w), math.log(h))
         offset[:, iy, ix] = (cx - ix, cy - iy)
         mask[iy, ix] = 1.0
-    return Targets(heat, size, offset, mask)
+    return Targets(heat, size, offset, mask, weight)
 
 
 def _photometric(rgb: np.ndarray, rng: random.Random) -> np.ndarray:
@@ -79,8 +91,12 @@ def augment(
     base_scale: float,
     class_index: dict[str, int],
     rng: random.Random,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A random crop of a record at a jittered scale: (3 x crop x crop in [0,1], boxes, classes)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A random crop of a record at a jittered scale.
+
+    Returns (3 x crop x crop in [0,1], boxes, classes, ignored boxes): boxes
+    mostly cut off by the crop are returned apart, to be ignored.
+    """
     image = record.load()
     scale = base_scale * math.exp(rng.uniform(math.log(0.6), math.log(1.5)))
     width, height = max(1, round(image.width * scale)), max(1, round(image.height * scale))
@@ -95,7 +111,7 @@ def augment(
     canvas = np.zeros((crop, crop, 3), np.float32)
     part = np.asarray(image.crop((x0, y0, min(width, x0 + crop), min(height, y0 + crop))))
     canvas[: part.shape[0], : part.shape[1]] = _photometric(part, rng)
-    boxes, classes = [], []
+    boxes, classes, ignored = [], [], []
     sx, sy = width / record.width, height / record.height
     for box in record.boxes:
         left, right = box.left * sx, box.right * sx
@@ -107,11 +123,13 @@ def augment(
         if cr - cl < 2 or cb - ct < 2:
             continue
         if (cr - cl) * (cb - ct) < 0.6 * (right - left) * (bottom - top):
-            continue  # mostly cut off: neither a positive nor worth teaching
+            ignored.append((cl - x0, ct - y0, cr - x0, cb - y0))  # neither positive nor negative
+            continue
         boxes.append((cl - x0, ct - y0, cr - x0, cb - y0))
         classes.append(class_index[box.cls])
     return (
         canvas.transpose(2, 0, 1) / 255.0,
         np.asarray(boxes, np.float32).reshape(-1, 4),
         np.asarray(classes, np.int64),
+        np.asarray(ignored, np.float32).reshape(-1, 4),
     )

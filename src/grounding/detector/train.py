@@ -44,22 +44,30 @@ class CropSet(Dataset[tuple[torch.Tensor, ...]]):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         rng = random.Random(self.seed * 1_000_003 + self.epoch * 10_007 + index)
-        image, boxes, classes = augment(
+        image, boxes, classes, ignored = augment(
             self.records[index], self.crop, INPUT_SCALE, CLASS_INDEX, rng
         )
-        t = encode(boxes, classes, self.crop // STRIDE, self.crop // STRIDE, len(DETECTOR_CLASSES))
+        side = self.crop // STRIDE
+        t = encode(boxes, classes, side, side, len(DETECTOR_CLASSES), ignored)
         return tuple(
             torch.from_numpy(np.ascontiguousarray(a))
-            for a in (image.astype(np.float32), t.heat, t.size, t.offset, t.mask)
+            for a in (image.astype(np.float32), t.heat, t.size, t.offset, t.mask, t.weight)
         )
 
 
-def focal_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """CenterNet's penalty-reduced focal loss, normalised by the number of centres."""
+def focal_loss(
+    logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None
+) -> torch.Tensor:
+    """CenterNet's penalty-reduced focal loss, normalised by the number of centres.
+
+    weight (N x h x w): 0 where negatives are not taught (cut-off elements).
+    """
     prob = torch.sigmoid(logits.float()).clamp(1e-4, 1 - 1e-4)
     pos = target.eq(1).float()
     pos_loss = -torch.log(prob) * (1 - prob) ** 2 * pos
     neg_loss = -torch.log(1 - prob) * prob**2 * (1 - target) ** 4 * (1 - pos)
+    if weight is not None:
+        neg_loss = neg_loss * weight.unsqueeze(1)
     return (pos_loss.sum() + neg_loss.sum()) / pos.sum().clamp(min=1.0)
 
 
@@ -67,11 +75,11 @@ def loss_fn(
     outputs: tuple[torch.Tensor, ...], batch: list[torch.Tensor]
 ) -> dict[str, torch.Tensor]:
     logits, size, offset = (o.float() for o in outputs)
-    _, heat, size_t, offset_t, mask = batch
+    _, heat, size_t, offset_t, mask, weight = batch
     m = mask.unsqueeze(1)
     n = mask.sum().clamp(min=1.0)
     losses = {
-        "heat": focal_loss(logits, heat),
+        "heat": focal_loss(logits, heat, weight),
         "size": (F.smooth_l1_loss(size, size_t, reduction="none") * m).sum() / n,
         "offset": (F.l1_loss(offset, offset_t, reduction="none") * m).sum() / n,
     }

@@ -152,7 +152,59 @@ def compose(
         )
         outer.paste(button, (margin[0], margin[1]))
         button = outer
+    if rng.random() < DETECTED_SHARE:
+        button = as_detected(button, rng, scheme)
     return degrade(button, rng)
+
+
+# Share of crops cut the way the element detector boxes them: its boxes
+# overlap the real button by IoU 0.5-0.9, so a crop may cut the frame or the
+# glyph, or take in the surroundings and a sliver of the next button.
+DETECTED_SHARE = 0.4
+_EDGE_JITTER = 0.22  # each edge moves by up to this share of the button's side
+
+
+def _neighbour(
+    canvas: Image.Image, box: tuple[int, int, int, int], rng: np.random.Generator, scheme: Scheme
+) -> None:
+    """Another button's frame or glyph strokes beside `box`, on a random side."""
+    draw = ImageDraw.Draw(canvas)
+    left, top, right, bottom = box
+    gap = int(rng.integers(0, 5))
+    side = int(rng.integers(0, 4))
+    span = (right - left, bottom - top)
+    if side in (0, 2):
+        x0 = left - gap - span[0] if side == 0 else right + gap
+        rect = (x0, top, x0 + span[0] - 1, bottom - 1)
+    else:
+        y0 = top - gap - span[1] if side == 1 else bottom + gap
+        rect = (left, y0, right - 1, y0 + span[1] - 1)
+    if rng.random() < 0.5:
+        draw.rectangle(rect, outline=scheme.border, width=1)
+    # A few strokes of the neighbour's glyph near its centre.
+    cx, cy = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
+    for _ in range(int(rng.integers(1, 4))):
+        dx, dy = rng.uniform(-0.3, 0.3, 2) * np.asarray(span)
+        ex, ey = rng.uniform(-0.3, 0.3, 2) * np.asarray(span)
+        draw.line((cx + dx, cy + dy, cx + ex, cy + ey), fill=scheme.foreground,
+                  width=int(rng.integers(1, 3)))  # fmt: skip
+
+
+def as_detected(button: Image.Image, rng: np.random.Generator, scheme: Scheme) -> Image.Image:
+    """The button in its surroundings, cropped by a box with jittered edges."""
+    w, h = button.size
+    pad_x, pad_y = w, h
+    canvas = _fill((w + 2 * pad_x, h + 2 * pad_y), scheme.outer, 0)
+    box = (pad_x, pad_y, pad_x + w, pad_y + h)
+    for _ in range(int(rng.integers(0, 3))):
+        _neighbour(canvas, box, rng, scheme)
+    canvas.paste(button, (pad_x, pad_y))
+    jitter = rng.uniform(-_EDGE_JITTER, _EDGE_JITTER, 4) * np.array([w, h, w, h])
+    left = round(float(box[0] + jitter[0]))
+    top = round(float(box[1] + jitter[1]))
+    right = max(left + 2, round(float(box[2] + jitter[2])))
+    bottom = max(top + 2, round(float(box[3] + jitter[3])))
+    return canvas.crop((left, top, right, bottom))
 
 
 def degrade(image: Image.Image, rng: np.random.Generator) -> Image.Image:
