@@ -86,9 +86,15 @@ def tight_crop(image: Image.Image, box: Box) -> Image.Image | None:
     return inner.crop((left, top, right, bottom))
 
 
+# Tesseract reads a lone sign differently at different scales ("=" at 2x and
+# 4x, "—" at 3x); marks found without a detected key are read at each and
+# take the reading most scales agree on.
+VOTING_SCALES = (3.0, 2.0, 4.0)
+
+
 @cache
-def default_glyph_reader() -> TextReader:
-    config = OcrConfig(psm=10, scales=(3.0,))
+def default_glyph_reader(scale: float = 3.0) -> TextReader:
+    config = OcrConfig(psm=10, scales=(scale,))
     return InProcessTesseract(config) if InProcessTesseract.available() else TesseractOcr(config)
 
 
@@ -128,15 +134,72 @@ def read_glyphs(image: Image.Image, boxes: Sequence[Element], reader: TextReader
     return out
 
 
-def glyph_candidates(query_text: str, boxes: Sequence[Element],
-                     glyphs: dict[Box, str]) -> list[Candidate]:  # fmt: skip
+def voted_glyphs(image: Image.Image, boxes: Sequence[Element]) -> dict[Box, str]:
+    """What each box says by most of VOTING_SCALES (the first scale's reading on a tie)."""
+    readings = [read_glyphs(image, boxes, default_glyph_reader(s)) for s in VOTING_SCALES]
+    out = {}
+    for element in boxes:
+        texts = [r[element.box] for r in readings]
+        out[element.box] = max(texts, key=lambda t: (texts.count(t), t == texts[0]))
+    return out
+
+
+def glyph_candidates(query_text: str, boxes: Sequence[Element], glyphs: dict[Box, str],
+                     score: float = 0.95) -> list[Candidate]:  # fmt: skip
     """Boxes whose own reading is exactly the (short) query text."""
     target = normalize(query_text)
     out = []
     for element in boxes:
         if normalize(glyphs.get(element.box, "")) == target:
-            found = Element(element.box, element.role, query_text, "detector", element.score)
-            out.append(Candidate(found, 0.95, True, ("detector", "glyph-ocr")))
+            found = Element(element.box, element.role, query_text, element.source, element.score)
+            out.append(Candidate(found, score, True, (element.source, "glyph-ocr")))
+    return out
+
+
+# Lone glyphs: a mark of at most this size (px) ...
+_LONE_MAX_SIDE = 48
+_LONE_MIN_SIDE = 3  # a "-" may be one pixel thin, but not this short
+# ... with no other ink within this many of its sides around it (a "=" alone
+# on a big key; a letter of a word has neighbours).
+_LONE_CLEARANCE = 1.5
+_LONE_JOIN = 7  # px: strokes closer than this are one mark ("=" has two bars, "%" three parts)
+_BACKGROUND_WINDOW = 31  # px: the local background is the mean over this window
+
+
+def lone_glyph_boxes(image: Image.Image) -> list[Element]:
+    """Small marks standing alone on a plain area, each in a box three times its size.
+
+    These are the keys a detector may miss: a calculator key on a maximised
+    window is a plain panel hundreds of pixels wide with one small sign in
+    it. The box is the mark's surroundings, so that `tight_crop` finds the
+    mark in its middle and the point acted on lies on the key.
+    """
+    import cv2  # opencv comes with RapidOCR; imported here, as only this path needs it
+
+    gray = np.asarray(ImageOps.grayscale(image), dtype=np.uint8)
+    background = cv2.blur(gray, (_BACKGROUND_WINDOW, _BACKGROUND_WINDOW))
+    ink = (np.abs(gray.astype(np.int16) - background) > _INK_CONTRAST).astype(np.uint8)
+    joined = cv2.dilate(ink, np.ones((_LONE_JOIN, _LONE_JOIN), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    height, width = gray.shape
+    out = []
+    for index in range(1, count):
+        x, y, w, h = (int(v) for v in stats[index, :4])
+        # The dilation grew the mark by half the join window on each side.
+        inner_w, inner_h = w - (_LONE_JOIN - 1), h - (_LONE_JOIN - 1)
+        if not (_LONE_MIN_SIDE <= max(inner_w, inner_h) <= _LONE_MAX_SIDE):
+            continue
+        reach = round(_LONE_CLEARANCE * max(w, h))
+        x0, y0 = max(0, x - reach), max(0, y - reach)
+        x1, y1 = min(width, x + w + reach), min(height, y + h + reach)
+        around = labels[y0:y1, x0:x1]
+        if np.any((around != 0) & (around != index)):
+            continue
+        side = max(w, h)
+        cx, cy = x + w // 2, y + h // 2
+        box = Box(max(0, cx - side * 3 // 2), max(0, cy - side * 3 // 2),
+                  min(width, cx + side * 3 // 2), min(height, cy + side * 3 // 2))  # fmt: skip
+        out.append(Element(box, "button", "", "glyphs", 0.5))
     return out
 
 

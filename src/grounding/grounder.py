@@ -27,7 +27,15 @@ from .fusion import (
     from_text_matches,
     merge_duplicates,
 )
-from .glyphs import default_glyph_reader, glyph_boxes, glyph_candidates, read_glyphs, wants_glyphs
+from .glyphs import (
+    default_glyph_reader,
+    glyph_boxes,
+    glyph_candidates,
+    lone_glyph_boxes,
+    read_glyphs,
+    voted_glyphs,
+    wants_glyphs,
+)
 from .icon_candidates import (
     Matcher,
     RecognizedIcon,
@@ -77,8 +85,8 @@ class Grounder:
         # The icon recognizer names glyphs in detected boxes that carry no text.
         self.icons = icons
         self._recognized: list[RecognizedIcon] | None = None
-        self._glyphs: dict[Box, str] | None = None  # short labels read box by box
-        self._glyphs_second: dict[Box, str] | None = None  # the same, by the second OCR
+        # Short labels read box by box: (boxes, reader) -> what each box says.
+        self._glyphs: dict[tuple[str, str], tuple[list[Element], dict[Box, str]]] = {}
         self.min_confidence = min_confidence
         self.vlm_calls = 0
         self._lock = threading.Lock()
@@ -108,7 +116,7 @@ class Grounder:
             if key != self._frame:
                 self._frame, self._words, self._elements = key, None, {}
                 self._fallback_words = self._recognized = None
-                self._glyphs = self._glyphs_second = None
+                self._glyphs = {}
 
     def words(self, image: Image.Image) -> list[OcrWord]:
         """OCR words of `image`; an identical frame is never read twice in a row."""
@@ -164,7 +172,9 @@ class Grounder:
     def ranked(self, image: Image.Image, query: Query) -> list[Candidate]:
         """Fused candidates for a query, best first."""
         elements = self.expert_elements(image)
-        text = from_text_matches(match_text(self.words(image), query.text), self.ocr.name)
+        text = from_text_matches(
+            match_text(self.words(image), query.text, width=image.width), self.ocr.name
+        )
         text = attach_to_elements(text, elements, image.width * image.height)
         named = from_elements(elements, query, threshold=_NAME_THRESHOLD)
         fused = apply_role(merge_duplicates(text + named), query.role)
@@ -181,7 +191,9 @@ class Grounder:
             with self._lock:
                 self._fallback_words = words
         elements = self.expert_elements(image)
-        extra = from_text_matches(match_text(words, query.text), self.fallback.name)
+        extra = from_text_matches(
+            match_text(words, query.text, width=image.width), self.fallback.name
+        )
         extra = attach_to_elements(extra, elements, image.width * image.height)
         fused = apply_role(merge_duplicates(extra), query.role)
         return sorted([*ranked, *fused], key=lambda c: (-c.score, c.element.box.top,
@@ -209,26 +221,45 @@ class Grounder:
     def _with_glyphs(
         self, image: Image.Image, query: Query, ranked: list[Candidate]
     ) -> list[Candidate]:
-        boxes = glyph_boxes(self.expert_elements(image), self.words(image))
-        with self._lock:
-            glyphs = self._glyphs
-        if glyphs is None:
-            glyphs = read_glyphs(image, boxes, default_glyph_reader())
-            with self._lock:
-                self._glyphs = glyphs
-        found = glyph_candidates(query.text, boxes, glyphs)
-        if not found and self.fallback is not None:
-            # Tesseract reads a lone "+" as "oo" or "C" as "Cc"; RapidOCR does not.
-            with self._lock:
-                second = self._glyphs_second
-            if second is None:
-                second = read_glyphs(image, boxes, self.fallback, border=16)
-                with self._lock:
-                    self._glyphs_second = second
-            found = glyph_candidates(query.text, boxes, second)
+        """Short labels read box by box: the detected keys first, then marks
+        standing alone on a plain area (a key the detector missed); each set by
+        Tesseract, then by the second OCR, which reads a lone "+" that
+        Tesseract takes for "oo"."""
+        found: list[Candidate] = []
+        readers = ["tesseract"] + (["second"] if self.fallback is not None else [])
+        for kind, score in (("detected", 0.95), ("lone", 0.9)):
+            for reader in readers:
+                boxes, glyphs = self._glyph_readings(image, kind, reader)
+                found = glyph_candidates(query.text, boxes, glyphs, score)
+                if found:
+                    break
+            if found:
+                break
         found = apply_role(found, query.role)
         return sorted([*ranked, *found], key=lambda c: (-c.score, c.element.box.top,
                                                         c.element.box.left))  # fmt: skip
+
+    def _glyph_readings(
+        self, image: Image.Image, kind: str, reader: str
+    ) -> tuple[list[Element], dict[Box, str]]:
+        with self._lock:
+            cached = self._glyphs.get((kind, reader))
+        if cached is not None:
+            return cached
+        if kind == "detected":
+            boxes = glyph_boxes(self.expert_elements(image), self.words(image))
+        else:
+            boxes = lone_glyph_boxes(image)
+        if reader == "second":
+            assert self.fallback is not None
+            glyphs = read_glyphs(image, boxes, self.fallback, border=16)
+        elif kind == "lone":
+            glyphs = voted_glyphs(image, boxes)  # no key around it: ask for agreement
+        else:
+            glyphs = read_glyphs(image, boxes, default_glyph_reader())
+        with self._lock:
+            self._glyphs[(kind, reader)] = (boxes, glyphs)
+        return boxes, glyphs
 
     def locate(
         self, image: Image.Image, description: str, *, whole_only: bool = False

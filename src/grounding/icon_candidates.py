@@ -28,6 +28,12 @@ MAX_ICON_SIDE = 160  # px: bigger boxes are panels or rows, not glyph buttons
 # An icon match of 0.5 (say, 0.6 sure of a meaning that the description names
 # nearly exactly) is as good as a confident text match.
 _SCORE_OFFSET = 0.3
+# Past a sure match, a surer reading of the glyph says little about which of
+# two same-meaning icons is meant (a toolbar's New button or a big "new
+# document" picture in an icon view): such fits end up near-equal, and the
+# role the description names decides.
+SURE_FIT = 0.6
+_SURE_SLOPE = 0.2
 
 
 class Recognizer(Protocol):
@@ -120,6 +126,10 @@ def recognize_icons(
     return out
 
 
+def _damped(fit: float) -> float:
+    return fit if fit <= SURE_FIT else SURE_FIT + _SURE_SLOPE * (fit - SURE_FIT)
+
+
 def icon_candidates(
     description: str, icons: Sequence[RecognizedIcon], matcher: Matcher
 ) -> list[Candidate]:
@@ -133,6 +143,6 @@ def icon_candidates(
             continue
         meaning = icon.meanings[0][0]
         element = replace(icon.element, text=meaning, source="detector")
-        out.append(Candidate(element, _SCORE_OFFSET + fit, False, ("detector", "icons")))
+        out.append(Candidate(element, _SCORE_OFFSET + _damped(fit), False, ("detector", "icons")))
     logger.debug("icon candidates for %r: %d of %d icons", description, len(out), len(icons))
     return out

@@ -119,8 +119,15 @@ def _union(words: list[OcrWord]) -> Box:
     return box
 
 
-def match_text(words: list[OcrWord], query: str, *, threshold: float = 0.75) -> list[TextMatch]:
-    """All runs of words resembling `query`, best first."""
+def match_text(
+    words: list[OcrWord], query: str, *, threshold: float = 0.75, width: int | None = None
+) -> list[TextMatch]:
+    """All runs of words resembling `query`, best first.
+
+    `width`: the image's width, when known; a label cut off by the image's
+    left or right edge (a table column running off screen) then matches by
+    the part that shows.
+    """
     target = normalize(query)
     if not target:
         return []
@@ -143,6 +150,8 @@ def match_text(words: list[OcrWord], query: str, *, threshold: float = 0.75) -> 
                     continue
                 ratio = 1.0 if seen == target else SequenceMatcher(None, seen, target).ratio()
                 if ratio < threshold:
+                    if width is not None and _clipped_part(run, seen, target, width):
+                        scored.append(_clipped_match(run, raw))
                     continue
                 confidence = sum(w.confidence for w in run) / len(run)
                 whole = size == len(line)
@@ -164,3 +173,26 @@ def match_text(words: list[OcrWord], query: str, *, threshold: float = 0.75) -> 
     # partial match ("Save" in a "Save As" title) with a whole label "Save".
     scored.sort(key=lambda sm: (-sm[0], sm[1].box.top, sm[1].box.left))
     return [m for _, m in scored]
+
+
+# A readable part of a label at the image's edge: "chao" for "chaotic" where a
+# column runs off screen. Above the grounder's confidence floor (0.8), below
+# any label read whole or any near-exact partial match.
+_CLIPPED_SCORE = 0.8
+_MIN_CLIPPED_CHARS = 3
+_EDGE_SLACK = 2  # px: OCR boxes stop a pixel or two short of the edge
+
+
+def _clipped_part(run: list[OcrWord], seen: str, target: str, width: int) -> bool:
+    """The run touches the left or right image edge and reads as the cut end of `target`."""
+    if sum(ch.isalnum() for ch in seen) < _MIN_CLIPPED_CHARS or seen == target:
+        return False
+    at_right = run[-1].box.right >= width - _EDGE_SLACK
+    at_left = run[0].box.left <= _EDGE_SLACK
+    return (at_right and target.startswith(seen)) or (at_left and target.endswith(seen))
+
+
+def _clipped_match(run: list[OcrWord], raw: str) -> tuple[float, TextMatch]:
+    confidence = sum(w.confidence for w in run) / len(run)
+    score = _CLIPPED_SCORE + 0.04 * confidence
+    return score, TextMatch(raw, _union(run), score, False, False)

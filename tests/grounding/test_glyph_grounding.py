@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw, ImageFont
 
+from grounding import Grounder
 from grounding.fusion import Candidate
 from grounding.glyphs import (
     default_glyph_reader,
     glyph_boxes,
     glyph_candidates,
+    lone_glyph_boxes,
     read_glyphs,
     tight_crop,
+    voted_glyphs,
     wants_glyphs,
 )
 from grounding.grounder import _on_detected_control, _pick
-from grounding.ocr import OcrWord
+from grounding.ocr import OcrWord, TesseractOcr
 from grounding.query import parse_query
+from grounding.static import StaticExpert
 from grounding.types import Box, Element
 
 KEYS = ("7", "=", "/", "%")
@@ -91,3 +95,42 @@ def test_short_labels_are_read_key_by_key_unless_the_match_is_on_such_a_control(
     assert _on_detected_control([on_key, title_bar], query)
     assert _on_detected_control([on_image], parse_query("the '5'"))
     assert not _on_detected_control([], query)
+
+
+def _maximised_keypad() -> tuple[Image.Image, dict[str, Box]]:
+    """Keys hundreds of pixels wide with one small sign each, and a line of text."""
+    image = Image.new("RGB", (1600, 500), (246, 245, 244))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("DejaVuSans.ttf", 13)
+    keys = {}
+    for i, label in enumerate(("-", "=", "3")):
+        left = 20 + i * 390
+        draw.rounded_rectangle((left, 100, left + 376, 454), radius=5, fill=(241, 240, 239),
+                               outline=(205, 199, 194))  # fmt: skip
+        draw.text((left + 184, 268), label, fill=(40, 40, 40), font=font)
+        keys[label] = Box(left, 100, left + 377, 455)
+    draw.text((20, 30), "Lorem ipsum dolor sit amet, consectetur", fill=(40, 40, 40), font=font)
+    return image, keys
+
+
+def test_lone_marks_on_plain_areas_are_boxed_but_words_in_a_line_are_not() -> None:
+    image, keys = _maximised_keypad()
+    lone = lone_glyph_boxes(image)
+    for label, key in keys.items():
+        [mark] = [e for e in lone if key.contains(*e.box.center)]
+        assert mark.source == "glyphs", label
+        assert mark.box.width < 100  # the mark's surroundings, not the whole key
+    assert not [e for e in lone if e.box.top < 60], "words of a line have neighbours"
+    glyphs = voted_glyphs(image, lone)
+    assert sorted(glyphs[e.box] for e in lone) == sorted(keys)
+
+
+def test_a_key_the_detector_missed_is_found_by_its_lone_sign() -> None:
+    image, keys = _maximised_keypad()
+    # The detector found the text line, none of the keys.
+    line = Element(Box(15, 25, 330, 50), "text_field", "", "detector", 0.6)
+    grounder = Grounder(TesseractOcr(), experts=[StaticExpert("detector", [line])])
+    result = grounder.locate(image, "the '=' button")
+    assert result is not None
+    assert keys["="].contains(*result.point)
+    assert result.expert == "glyphs+glyph-ocr"

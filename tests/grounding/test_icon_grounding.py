@@ -116,3 +116,33 @@ def test_text_still_wins_where_it_is_written(icon_grounder: Grounder) -> None:
 def test_a_description_naming_no_icon_finds_nothing(icon_grounder: Grounder) -> None:
     image, _ = _toolbar_window()
     assert icon_grounder.locate(image, "the Spreadsheet totals field") is None
+
+
+def test_two_sure_icons_of_one_meaning_are_told_apart_by_the_role_asked_for() -> None:
+    # A toolbar's New button (read 0.62 sure) and a big "new document" picture
+    # in an icon view (0.87 sure): both are surely document-new, so "the New
+    # button" is the button, and "the New icon" the picture.
+    from grounding.fusion import apply_role
+    from grounding.grounder import _pick
+    from grounding.icon_candidates import RecognizedIcon, icon_candidates
+    from grounding.query import parse_query
+
+    button = Element(Box(312, 94, 347, 135), "button", "", "detector", 0.54)
+    picture = Element(Box(1151, 429, 1189, 465), "icon", "", "detector", 0.34)
+    icons = [
+        RecognizedIcon(button, (("document-new", 0.62), ("view-wrapped", 0.03))),
+        RecognizedIcon(picture, (("document-new", 0.87), ("window-new", 0.03))),
+    ]
+    for description, wanted in (("the New button", button), ("the New icon", picture)):
+        query = parse_query(description)
+        found = apply_role(icon_candidates(description, icons, default_matcher()), query.role)
+        ranked = sorted(found, key=lambda c: -c.score)
+        assert _pick(ranked, query, (1280, 800)).element.box == wanted.box, description
+    # A sure reading still beats an unsure one of the same role.
+    unsure = RecognizedIcon(picture, (("document-new", 0.2), ("window-new", 0.5)))
+    query = parse_query("the New icon")
+    found = apply_role(icon_candidates("the New icon", [icons[0], unsure], default_matcher()),
+                       query.role)  # fmt: skip
+    assert (
+        _pick(sorted(found, key=lambda c: -c.score), query, (1280, 800)).element.box == button.box
+    )

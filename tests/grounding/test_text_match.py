@@ -171,3 +171,28 @@ def test_scores_are_capped_at_one() -> None:
     matches = match_text([*row("Save", 0, 0, conf=1.0), *row("Save", 0, 100, conf=1.0)], "Save")
     assert all(0.0 < m.score <= 1.0 for m in matches)
     assert [m.box.top for m in matches] == [0, 100]  # ties: top to bottom
+
+
+def test_a_label_cut_off_by_the_image_edge_matches_by_the_part_that_shows() -> None:
+    # A table column runs off a 1280 px screen: "chaotic" shows as "chao".
+    cut = OcrWord("chao", Box(1250, 111, 1280, 125), 0.96, (0, 0, 0))
+    [match] = match_text([cut], "chaotic", width=1280)
+    assert match.text == "chao"
+    assert 0.8 <= match.score < 0.85  # above the grounder's floor, below any whole reading
+    assert not match.whole_line
+    assert match_text([cut], "chaotic") == []  # no image width: no edge to be cut by
+    assert match_text([cut], "chaotic", width=1400) == []  # not at the edge
+    assert match_text([cut], "chart", width=1280) == []  # not how "chart" begins
+    # The left edge cuts the start of a label.
+    tail = OcrWord("otic", Box(0, 111, 30, 125), 0.96, (0, 0, 0))
+    assert [m.text for m in match_text([tail], "chaotic", width=1280)] == ["otic"]
+    # Two letters are too few to stand for a word.
+    short = OcrWord("ch", Box(1265, 111, 1280, 125), 0.96, (0, 0, 0))
+    assert match_text([short], "chaotic", width=1280) == []
+
+
+def test_a_whole_label_beats_a_cut_off_one() -> None:
+    cut = OcrWord("Comp", Box(1250, 111, 1280, 125), 0.99, (0, 0, 0))
+    whole = OcrWord("Company", Box(100, 300, 160, 314), 0.9, (0, 0, 0))
+    matches = match_text([cut, whole], "Company", width=1280)
+    assert [m.text for m in matches] == ["Company", "Comp"]
