@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from PIL import Image
 
 from grounding import Element
+from grounding.detector.calibrate import DEFAULT_THRESHOLD
 from grounding.experts import ElementExpert
 
 from ._common import print_table, summarize_ms, write_results
@@ -169,6 +170,8 @@ def operating_thresholds(expert: ElementExpert, override: float | None) -> float
     if override is not None:
         return override
     classes, thresholds = getattr(expert, "classes", ()), getattr(expert, "thresholds", ())
+    if not len(classes):
+        return DEFAULT_THRESHOLD  # an expert with no per-class thresholds of its own
     return {name: round(float(t), 3) for name, t in zip(classes, thresholds, strict=True)}
 
 
@@ -224,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                 [{"class": "**all**", "GT": sum(counts.values())}], ["class", "GT"])  # fmt: skip
     operating = make(args.threshold)
     thresholds = operating_thresholds(operating, args.threshold)
-    expert = make(min(args.ap_threshold, operating.score_threshold))  # type: ignore[attr-defined]
+    lowest = getattr(operating, "score_threshold", args.ap_threshold)  # a stand-in may have none
+    expert = make(min(args.ap_threshold, lowest))
     result = evaluate_expert(frames, expert, thresholds)
     latency = measure_latency(frames, operating, args.latency_frames)
     sizes = sorted({tuple(f.meta.get("size", ())) for f in frames})
