@@ -246,7 +246,11 @@ class Grounder:
             cached = self._glyphs.get((kind, reader))
         if cached is not None:
             return cached
-        if kind == "detected":
+        with self._lock:  # the other reader's pass over the same boxes found them already
+            known = next((b for (k, _), (b, _) in self._glyphs.items() if k == kind), None)
+        if known is not None:
+            boxes = known
+        elif kind == "detected":
             boxes = glyph_boxes(self.expert_elements(image), self.words(image))
         else:
             boxes = lone_glyph_boxes(image)
