@@ -156,6 +156,21 @@ def glyph_candidates(query_text: str, boxes: Sequence[Element], glyphs: dict[Box
     return out
 
 
+def confirmed_by_vote(image: Image.Image, query_text: str, found: Sequence[Candidate],
+                      score: float) -> list[Candidate]:  # fmt: skip
+    """Of several keys read as the same short label, those the scales agree on.
+
+    One scale can read two keys alike ("-" and "=" both as "=" at 3x); when
+    more than one key matched, each is read at every voting scale, and the
+    keys whose majority reading still matches are kept (all of them if none is).
+    """
+    boxes = [c.element for c in found]
+    confirmed = glyph_candidates(query_text, boxes, voted_glyphs(image, boxes), score)
+    for cand in confirmed:
+        logger.debug("glyph %r confirmed by vote at %s", query_text, cand.element.box)
+    return confirmed or list(found)
+
+
 # Lone glyphs: a mark of at most this size (px) ...
 _LONE_MAX_SIDE = 48
 _LONE_MIN_SIDE = 3  # a "-" may be one pixel thin, but not this short

@@ -28,6 +28,7 @@ from .fusion import (
     merge_duplicates,
 )
 from .glyphs import (
+    confirmed_by_vote,
     default_glyph_reader,
     glyph_boxes,
     glyph_candidates,
@@ -231,6 +232,8 @@ class Grounder:
             for reader in readers:
                 boxes, glyphs = self._glyph_readings(image, kind, reader)
                 found = glyph_candidates(query.text, boxes, glyphs, score)
+                if len(found) > 1 and kind == "detected" and reader == "tesseract":
+                    found = confirmed_by_vote(image, query.text, found, score)
                 if found:
                     break
             if found:

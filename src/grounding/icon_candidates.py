@@ -34,6 +34,11 @@ _SCORE_OFFSET = 0.3
 # role the description names decides.
 SURE_FIT = 0.6
 _SURE_SLOPE = 0.2
+# The recognizer spreads probability over look-alike meanings (document-new,
+# address-book-new, ...), so a glyph it reads right can still get only 0.3.
+# A reading whose first meaning is this many times likelier than its second is
+# as sure as a fit of SURE_FIT, when that first meaning is what is named.
+SURE_LEAD = 4.0
 
 
 class Recognizer(Protocol):
@@ -43,6 +48,8 @@ class Recognizer(Protocol):
 
 
 class Matcher(Protocol):
+    def fit(self, description: str, meaning: str) -> float: ...
+
     def match(self, description: str, meanings: Sequence[tuple[str, float]]) -> float: ...
 
     def named(self, description: str, minimum: float = 0.5) -> list[tuple[str, float]]: ...
@@ -55,16 +62,20 @@ class RecognizedIcon:
 
 
 MIN_WORD_CONFIDENCE = 0.6  # (0..1) OCR reads glyphs as short low-confidence "words"
+# Two-character readings need more: Tesseract forces a small glyph into a pair
+# of letters ("Cc" for a refresh arrow, "Oo", "GP") at 0.6-0.75, while real
+# short labels ("de", "of", "50") come at 0.8 and more.
+SHORT_WORD_CONFIDENCE = 0.8
 
 
 def has_text(box: Box, words: Sequence[OcrWord]) -> bool:
     """A real word (two letters or digits or more, read with confidence) centred in the box."""
     for word in words:
-        if (
-            box.contains(*word.box.center)
-            and sum(ch.isalnum() for ch in word.text) >= 2
-            and word.confidence >= MIN_WORD_CONFIDENCE
-        ):
+        if not box.contains(*word.box.center):
+            continue
+        length = sum(ch.isalnum() for ch in word.text)
+        needed = SHORT_WORD_CONFIDENCE if length == 2 else MIN_WORD_CONFIDENCE
+        if length >= 2 and word.confidence >= needed:
             return True
     return False
 
@@ -126,6 +137,14 @@ def recognize_icons(
     return out
 
 
+def _leads(meanings: Sequence[tuple[str, float]]) -> bool:
+    """The first meaning far ahead of the second (or alone)."""
+    if not meanings:
+        return False
+    second = meanings[1][1] if len(meanings) > 1 else 0.0
+    return meanings[0][1] >= SURE_LEAD * second
+
+
 def _damped(fit: float) -> float:
     return fit if fit <= SURE_FIT else SURE_FIT + _SURE_SLOPE * (fit - SURE_FIT)
 
@@ -141,6 +160,8 @@ def icon_candidates(
         fit = matcher.match(description, icon.meanings)
         if fit <= 0.0:
             continue
+        if _leads(icon.meanings) and matcher.fit(description, icon.meanings[0][0]) >= SURE_FIT:
+            fit = max(fit, SURE_FIT)
         meaning = icon.meanings[0][0]
         element = replace(icon.element, text=meaning, source="detector")
         out.append(Candidate(element, _SCORE_OFFSET + _damped(fit), False, ("detector", "icons")))

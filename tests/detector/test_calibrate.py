@@ -73,6 +73,14 @@ def test_held_out_takes_the_images_training_leaves_out(tmp_path: Path) -> None:
         writer.add(Sample(Image.new("RGB", (40, 30)), [LabeledBox(1, 1, 9, 9, "button")],
                           "gtk", seed))  # fmt: skip
     assert sorted(r.seed for r in held_out([tmp_path])) == [10, 20]
+    # A set built apart from training counts whole.
+    unseen = tmp_path / "unseen"
+    other = DatasetWriter(unseen)
+    for seed in (1, 2):
+        other.add(Sample(Image.new("RGB", (40, 30)), [LabeledBox(1, 1, 9, 9, "tab")],
+                         "gtk", seed))  # fmt: skip
+    other.add(Sample(Image.new("RGB", (40, 30)), [], "gtk", 3))  # nothing to score on
+    assert sorted(r.seed for r in held_out([tmp_path], [unseen])) == [1, 2, 10, 20]
 
 
 def _window() -> Image.Image:

@@ -7,6 +7,7 @@ from PIL import Image, ImageDraw, ImageFont
 from grounding import Grounder
 from grounding.fusion import Candidate
 from grounding.glyphs import (
+    confirmed_by_vote,
     default_glyph_reader,
     glyph_boxes,
     glyph_candidates,
@@ -134,3 +135,18 @@ def test_a_key_the_detector_missed_is_found_by_its_lone_sign() -> None:
     assert result is not None
     assert keys["="].contains(*result.point)
     assert result.expert == "glyphs+glyph-ocr"
+
+
+def test_keys_read_alike_at_one_scale_are_told_apart_by_the_vote() -> None:
+    # At 3x, Tesseract may read a thin "-" as "=" (it did on a dark maximised
+    # galculator): when two keys match "=", the scales vote on each.
+    image, keys = _maximised_keypad()
+    detected = [Element(keys[k], "button", "", "detector", 0.6) for k in ("-", "=")]
+    both = glyph_candidates("=", detected, {keys["-"]: "=", keys["="]: "="})
+    assert len(both) == 2
+    kept = confirmed_by_vote(image, "=", both, 0.95)
+    assert [c.element.box for c in kept] == [keys["="]]
+    assert kept[0].score == 0.95
+    # When the vote confirms none of them, nothing is thrown away.
+    threes = glyph_candidates("7", detected, {keys["-"]: "7", keys["="]: "7"})
+    assert confirmed_by_vote(image, "7", threes, 0.95) == threes

@@ -146,3 +146,39 @@ def test_two_sure_icons_of_one_meaning_are_told_apart_by_the_role_asked_for() ->
     assert (
         _pick(sorted(found, key=lambda c: -c.score), query, (1280, 800)).element.box == button.box
     )
+
+
+def test_a_reading_far_ahead_of_its_runner_up_counts_as_sure() -> None:
+    # A 16 px document-new with a "+" emblem on a toolbar button reads only
+    # 0.34, but nothing else comes close: it is as sure as the 0.75 picture,
+    # and the role asked for decides. A 0.34 reading with a close second is not.
+    from grounding.fusion import apply_role
+    from grounding.grounder import _pick
+    from grounding.icon_candidates import RecognizedIcon, icon_candidates
+    from grounding.query import parse_query
+
+    button = Element(Box(312, 94, 347, 135), "button", "", "detector", 0.54)
+    picture = Element(Box(1151, 429, 1189, 465), "icon", "", "detector", 0.34)
+    seen = RecognizedIcon(picture, (("document-new", 0.75), ("appointment-new", 0.04)))
+    query = parse_query("the New button")
+
+    def best(reading: tuple[tuple[str, float], ...]) -> Box:
+        icons = [RecognizedIcon(button, reading), seen]
+        found = apply_role(icon_candidates("the New button", icons, default_matcher()),
+                           query.role)  # fmt: skip
+        return _pick(sorted(found, key=lambda c: -c.score), query, (1280, 800)).element.box
+
+    assert best((("document-new", 0.34), ("address-book-new", 0.06))) == button.box
+    assert best((("document-new", 0.34), ("address-book-new", 0.2))) == picture.box
+
+
+def test_a_short_word_read_with_little_confidence_does_not_hide_an_icon() -> None:
+    # Tesseract reads a 16 px refresh arrow as "Cc" at 0.66; real two-letter
+    # labels ("de", "OK") come at 0.8 and more.
+    icon = Element(Box(346, 159, 362, 174), "icon", "", "detector", 0.4)
+    glyph_as_letters = OcrWord("Cc", Box(346, 159, 362, 174), 0.66, (1, 1, 1))
+    real_word = OcrWord("OK", Box(348, 160, 360, 173), 0.93, (1, 1, 1))
+    assert textless_boxes([icon], [glyph_as_letters]) == [icon]
+    assert textless_boxes([icon], [real_word]) == []
+    long_word = OcrWord("Copy", Box(346, 159, 362, 174), 0.66, (1, 1, 1))
+    assert textless_boxes([icon], [long_word]) == []

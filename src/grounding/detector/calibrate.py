@@ -1,6 +1,6 @@
 """Per-class score thresholds for a trained detector, chosen on held-out images.
 
-`python -m grounding.detector.calibrate --model IN.onnx --data DIR [--data DIR ...] --out OUT.onnx`
+`python -m grounding.detector.calibrate --model IN.onnx --data DIR [--unseen DIR] --out OUT.onnx`
 
 One threshold for every class wastes what the model knows: it scores list
 rows and tabs lower than buttons even when it finds them. This runs the model
@@ -96,21 +96,28 @@ def tally_classes(
     return tallies
 
 
-def held_out(folders: Sequence[Path]) -> list[Record]:
-    """The images training leaves out (seed % 10 == 0), with at least one box."""
-    return [r for f in folders for r in read_dataset(f) if r.boxes and r.seed % 10 == 0]
+def held_out(folders: Sequence[Path], unseen: Sequence[Path] = ()) -> list[Record]:
+    """The images training leaves out (seed % 10 == 0), with at least one box.
+
+    Every image of an `unseen` folder counts: a set built apart from training
+    (with another seed), so that its images cover every app, not only those
+    that the every-10th split happens to hold out.
+    """
+    records = [r for f in folders for r in read_dataset(f) if r.boxes and r.seed % 10 == 0]
+    return records + [r for f in unseen for r in read_dataset(f) if r.boxes]
 
 
-def calibrate(model: Path, folders: Sequence[Path], beta: float) -> dict[str, dict[str, float]]:
+def calibrate(model: Path, folders: Sequence[Path], beta: float,
+              unseen: Sequence[Path] = ()) -> dict[str, dict[str, float]]:  # fmt: skip
     """Per class: the chosen threshold, and precision and recall there and at the default."""
     from PIL import Image
 
     from .onnx_detector import OnnxDetector
 
     detector = OnnxDetector(model, score_threshold=min(GRID))
-    records = held_out(folders)
+    records = held_out(folders, unseen)
     if not records:
-        raise SystemExit(f"no held-out images in {', '.join(map(str, folders))}")
+        raise SystemExit(f"no held-out images in {', '.join(map(str, [*folders, *unseen]))}")
     pairs = []
     for record in records:
         with Image.open(record.path) as image:
@@ -147,13 +154,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grounding.detector.calibrate",
                                      description=__doc__)  # fmt: skip
     parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--data", type=Path, action="append", required=True,
-                        help="a dataset folder (repeat for several)")  # fmt: skip
+    parser.add_argument("--data", type=Path, action="append", default=[],
+                        help="a training dataset folder: its held-out images (repeat)")  # fmt: skip
+    parser.add_argument(
+        "--unseen",
+        type=Path,
+        action="append",
+        default=[],
+        help="a dataset built apart from training: all its images (repeat)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="may equal --model")
     parser.add_argument("--beta", type=float, default=2.0, help="F-beta: >1 favours recall")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    report = calibrate(args.model, args.data, args.beta)
+    if not args.data and not args.unseen:
+        parser.error("give at least one --data or --unseen dataset folder")
+    report = calibrate(args.model, args.data, args.beta, args.unseen)
     logger.info("| class | truth | threshold | precision | recall | at 0.3: precision | recall |")
     logger.info("|---|---|---|---|---|---|---|")
     for name, row in report.items():
