@@ -9,13 +9,26 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+T = TypeVar("T")
+
+
+def progress(items: Iterable[T], desc: str, total: int) -> Iterator[T]:
+    """A tqdm bar on stderr when tqdm is installed (the train extra), else plain."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        yield from items
+        return
+    yield from tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False)
 
 
 def time_calls(fn: Callable[[], object], n: int, warmup: int = 1) -> list[float]:

@@ -20,9 +20,9 @@ import logging
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PIL import Image
 
@@ -30,25 +30,13 @@ from grounding import Element
 from grounding.detector.calibrate import DEFAULT_THRESHOLD
 from grounding.experts import ElementExpert
 
-from ._common import print_table, summarize_ms, write_results
+from ._common import print_table, progress, summarize_ms, write_results
 from .detection_metrics import IOU_THRESHOLD, detection_ground_truth, evaluate_detections
 from .grounding_eval import Frame, load_set
 from .grounding_set import DEFAULT_OUT, build
 
 TARGETS = {"recall": 0.85, "map": 0.6, "latency_1920x1080_ms": 60.0}
 SIZES = ((1920, 1080), (1280, 800))
-
-T = TypeVar("T")
-
-
-def _progress(items: Iterable[T], desc: str, total: int) -> Iterator[T]:
-    """A tqdm bar on stderr when tqdm is installed (the train extra), else plain."""
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        yield from items
-        return
-    yield from tqdm(items, desc=desc, total=total, file=sys.stderr, leave=False)
 
 
 def select_frames(frames: list[Frame], pattern: str | None) -> list[Frame]:
@@ -75,7 +63,7 @@ def evaluate_expert(frames: list[Frame], expert: ElementExpert,
                     iou: float = IOU_THRESHOLD) -> dict[str, Any]:  # fmt: skip
     """Run the expert once per frame and score it against the a11y ground truth."""
     pairs = []
-    for frame in _progress(frames, f"{expert.name} eval", len(frames)):
+    for frame in progress(frames, f"{expert.name} eval", len(frames)):
         image = Image.open(frame.image_path).convert("RGB")
         pairs.append((frame_truth(frame, image), expert.parse(image)))
     return evaluate_detections(pairs, threshold, iou)
@@ -92,7 +80,7 @@ def measure_latency(frames: list[Frame], expert: ElementExpert,
         images = [Image.open(f.image_path).convert("RGB") for f in sized]
         expert.parse(images[0])  # warm-up: session allocations, caches
         samples = []
-        for image in _progress(images, f"latency {width}x{height}", len(images)):
+        for image in progress(images, f"latency {width}x{height}", len(images)):
             started = time.perf_counter()
             expert.parse(image)
             samples.append(time.perf_counter() - started)

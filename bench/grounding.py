@@ -56,7 +56,8 @@ def _reader_factory() -> Callable[[], TextReader]:
 def _latency(frames: list[Frame], repeats: int) -> dict[str, dict[str, float | int]]:
     big = [f for f in frames if f.meta.get("size") == [1920, 1080]][:repeats]
     make_reader = _reader_factory()
-    cold, warm = [], []
+    cold: list[float] = []
+    warm: list[float] = []
     for frame in big:
         image = Image.open(frame.image_path).convert("RGB")
         grounder = Grounder(make_reader())
@@ -103,7 +104,7 @@ def main() -> int:
     }
     rows, results = [], {}
     for label, make in conditions.items():
-        result = evaluate(frames, make)
+        result = evaluate(frames, make, label)
         results[label] = result
         rows.append(_row(label, result))
     baseline = evaluate_baseline(frames)

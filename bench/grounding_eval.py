@@ -21,6 +21,8 @@ from grounding.ocr import OcrConfig, TesseractOcr
 from grounding.static import StaticExpert
 from grounding.text_match import normalize
 
+from ._common import progress
+
 
 @dataclass(frozen=True)
 class Query:
@@ -77,12 +79,13 @@ def tesseract_word_baseline() -> Callable[[Image.Image, str], tuple[int, int] | 
     return locate
 
 
-def evaluate(frames: list[Frame], make_grounder: Callable[[Frame], Grounder]) -> dict[str, Any]:
+def evaluate(frames: list[Frame], make_grounder: Callable[[Frame], Grounder],
+             label: str = "grounding") -> dict[str, Any]:  # fmt: skip
     """Accuracy (point inside target box) by kind, plus per-expert wins and VLM calls."""
     hits: dict[str, list[bool]] = defaultdict(list)
     by_expert: dict[str, int] = defaultdict(int)
     vlm_calls = 0
-    for frame in frames:
+    for frame in progress(frames, label, len(frames)):
         image = Image.open(frame.image_path).convert("RGB")
         grounder = make_grounder(frame)
         for q in frame.queries:
@@ -105,7 +108,7 @@ def evaluate(frames: list[Frame], make_grounder: Callable[[Frame], Grounder]) ->
 def evaluate_baseline(frames: list[Frame]) -> dict[str, Any]:
     locate = tesseract_word_baseline()
     hits: dict[str, list[bool]] = defaultdict(list)
-    for frame in frames:
+    for frame in progress(frames, "baseline", len(frames)):
         image = Image.open(frame.image_path).convert("RGB")
         for q in frame.queries:
             point = locate(image, _query_text(q))

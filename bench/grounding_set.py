@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -181,7 +182,7 @@ def capture_frame(display: VirtualDisplay, desktop: LocalDesktop, scenario: Scen
 def build(out: Path, sizes: tuple[tuple[int, int], ...] = SIZES) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     oracle = LegibilityOracle()
-    frames = []
+    frames: list[dict[str, Any]] = []
     total = len(sizes) * len(GTK_THEMES) * len(SCENARIOS)
     done = 0
     for width, height in sizes:

@@ -25,6 +25,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from PIL import Image
 
@@ -133,8 +134,9 @@ def window_elements(elements: list[Element], window: Box) -> list[Element]:
 
 def _visible(image: Image.Image, box: LabeledBox) -> bool:
     """A box over one flat colour shows nothing: a hidden widget the tree still lists."""
-    lo, hi = image.crop((box.left, box.top, box.right, box.bottom)).convert("L").getextrema()
-    return int(hi) - int(lo) >= 12
+    gray = image.crop((box.left, box.top, box.right, box.bottom)).convert("L")
+    lo, hi = cast(tuple[int, int], gray.getextrema())  # one band: (min, max)
+    return hi - lo >= 12
 
 
 def label(image: Image.Image, elements: list[Element], crop: Box) -> list[LabeledBox]:
