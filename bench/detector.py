@@ -15,7 +15,6 @@ threshold, as the agent runs it.
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import logging
 import sys
 import time
@@ -32,18 +31,11 @@ from grounding.experts import ElementExpert
 
 from ._common import print_table, progress, summarize_ms, write_results
 from .detection_metrics import IOU_THRESHOLD, detection_ground_truth, evaluate_detections
-from .grounding_eval import Frame, load_set
+from .grounding_eval import Frame, load_set, select_frames
 from .grounding_set import DEFAULT_OUT, build
 
 TARGETS = {"recall": 0.85, "map": 0.6, "latency_1920x1080_ms": 60.0}
 SIZES = ((1920, 1080), (1280, 800))
-
-
-def select_frames(frames: list[Frame], pattern: str | None) -> list[Frame]:
-    """Frames whose image file name matches the glob (all when None)."""
-    if not pattern:
-        return frames
-    return [f for f in frames if fnmatch.fnmatch(f.image_path.name, pattern)]
 
 
 def frame_truth(frame: Frame, image: Image.Image) -> list[Element]:

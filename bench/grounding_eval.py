@@ -7,6 +7,7 @@ condition's structure expert) and queries with their target boxes.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -79,29 +80,50 @@ def tesseract_word_baseline() -> Callable[[Image.Image, str], tuple[int, int] | 
     return locate
 
 
+def select_frames(frames: list[Frame], pattern: str | None) -> list[Frame]:
+    """Frames whose image file name matches the glob (all when None)."""
+    if not pattern:
+        return frames
+    return [f for f in frames if fnmatch.fnmatch(f.image_path.name, pattern)]
+
+
 def evaluate(frames: list[Frame], make_grounder: Callable[[Frame], Grounder],
              label: str = "grounding") -> dict[str, Any]:  # fmt: skip
-    """Accuracy (point inside target box) by kind, plus per-expert wins and VLM calls."""
+    """Accuracy (point inside target box) by kind, per-expert wins, and VLM calls.
+
+    VLM calls are counted per query kind, and separately on the queries that a
+    local expert answered right (the router should not have asked the VLM there).
+    """
     hits: dict[str, list[bool]] = defaultdict(list)
     by_expert: dict[str, int] = defaultdict(int)
-    vlm_calls = 0
+    calls: dict[str, int] = defaultdict(int)
+    calls_on_local_hits = 0
     for frame in progress(frames, label, len(frames)):
         image = Image.open(frame.image_path).convert("RGB")
         grounder = make_grounder(frame)
         for q in frame.queries:
+            before = grounder.vlm_calls
             result = grounder.locate(image, q.description)
+            asked = grounder.vlm_calls - before
             ok = result is not None and q.box.contains(*result.point)
             hits[q.kind].append(ok)
             hits["all"].append(ok)
+            calls[q.kind] += asked
+            calls["all"] += asked
             if ok and result is not None:
                 by_expert[result.expert] += 1
-        vlm_calls += grounder.vlm_calls
+                if "vlm" not in result.expert:
+                    calls_on_local_hits += asked
     n = len(hits["all"])
     return {
         "accuracy": {k: round(sum(v) / len(v), 4) for k, v in hits.items() if v},
         "n": {k: len(v) for k, v in hits.items()},
         "correct_by_expert": dict(by_expert),
-        "vlm_calls_per_query": round(vlm_calls / n, 4) if n else 0.0,
+        "vlm_calls_per_query": round(calls["all"] / n, 4) if n else 0.0,
+        "vlm_calls_per_query_by_kind": {
+            k: round(calls[k] / len(v), 4) for k, v in hits.items() if v and k != "all"
+        },
+        "vlm_calls_on_local_hits": calls_on_local_hits,
     }
 
 
