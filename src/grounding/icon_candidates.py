@@ -37,7 +37,9 @@ _SURE_SLOPE = 0.2
 # The recognizer spreads probability over look-alike meanings (document-new,
 # address-book-new, ...), so a glyph it reads right can still get only 0.3.
 # A reading whose first meaning is this many times likelier than its second is
-# as sure as a fit of SURE_FIT, when that first meaning is what is named.
+# as sure as a fit of SURE_FIT, when that first meaning is what is named. (On
+# the held-out icon theme, such a first meaning is right 78% of the time, as
+# often as one read at 0.5.)
 SURE_LEAD = 4.0
 
 
