@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 from .classes import CLASS_INDEX, DETECTOR_CLASSES
 from .codec import STRIDE, decode, prepare, suppress
 from .dataset import Record, read_dataset
+from .from_onnx import freeze_norms, load_onnx_weights
 from .metrics import average_precision, match
 from .model import ElementDetector, ExportWrapper
 from .targets import augment, encode
@@ -163,12 +164,18 @@ def train(args: argparse.Namespace) -> Path:
     )
     start_epoch = 0
     checkpoint = out / "checkpoint.pt"
-    if args.init is not None and not checkpoint.exists():
+    frozen_norms = False
+    if args.init is not None and (args.restart or not checkpoint.exists()):
         # Fine-tuning: the weights of an earlier run, a fresh optimizer and schedule.
-        model.load_state_dict(torch.load(args.init, map_location=device)["model"])
+        if args.init.suffix == ".onnx":  # a shipped model: BatchNorm folded, so kept frozen
+            load_onnx_weights(model, args.init)
+            frozen_norms = True
+        else:
+            model.load_state_dict(torch.load(args.init, map_location=device)["model"])
         logger.info("starting from the weights in %s", args.init)
     if checkpoint.exists() and not args.restart:
         state = torch.load(checkpoint, map_location=device)
+        frozen_norms = bool(state.get("frozen_norms", False))
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
@@ -179,6 +186,9 @@ def train(args: argparse.Namespace) -> Path:
     run_started, stop = time.monotonic(), False
     for epoch in range(start_epoch, args.epochs):
         crops.epoch = epoch
+        model.train()
+        if frozen_norms:
+            freeze_norms(model)
         loader = DataLoader(crops, batch_size=args.batch, shuffle=True, drop_last=True,
                             num_workers=args.workers,
                             generator=torch.Generator().manual_seed(args.seed + epoch))  # fmt: skip
@@ -212,7 +222,7 @@ def train(args: argparse.Namespace) -> Path:
             stop = True
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                     "schedule": schedule.state_dict(), "epoch": epoch + 1,
-                    "width": args.width}, checkpoint)  # fmt: skip
+                    "width": args.width, "frozen_norms": frozen_norms}, checkpoint)  # fmt: skip
         if stop:
             break
     from .export import export
@@ -239,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-minutes", type=float, default=0.0,
                         help="stop (and export) after the epoch that passes this time")  # fmt: skip
     parser.add_argument("--init", type=Path, default=None,
-                        help="start from this checkpoint's weights (fine-tuning)")  # fmt: skip
+                        help="start from this checkpoint's weights, or from an exported "
+                             "detector.onnx such as the shipped one (fine-tuning)")  # fmt: skip
     parser.add_argument("--cpu", action="store_true", help="train on the CPU even with CUDA")
     parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
     args = parser.parse_args(argv)

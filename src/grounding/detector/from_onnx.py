@@ -1,0 +1,119 @@
+"""Weights of an exported detector back in the PyTorch model, to fine-tune the shipped one.
+
+The ONNX export folds each BatchNorm into the convolution before it, so the
+graph holds one weight and one bias per convolution. Loading puts the folded
+weight in the convolution and turns its BatchNorm into an identity whose
+bias is the folded bias (mean 0, variance 1 - eps, scale 1). The result
+computes what the ONNX graph computes; it must be fine-tuned with its
+BatchNorm statistics frozen (`freeze_norms`), as their batch statistics would
+no longer match what the folded weights expect.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .model import ElementDetector, from_bytes
+
+
+def _conv_order(model: ElementDetector) -> list[nn.Conv2d]:
+    """The model's convolutions in the order a forward pass runs them (the graph's order)."""
+    order: list[nn.Conv2d] = []
+    hooks = [
+        m.register_forward_hook(lambda module, _in, _out: order.append(module))
+        for m in model.modules()
+        if isinstance(m, nn.Conv2d)
+    ]
+    try:
+        with torch.no_grad():
+            model.eval()(torch.zeros(1, 3, 64, 64))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return order
+
+
+def _norm_after(model: ElementDetector) -> dict[nn.Conv2d, nn.BatchNorm2d]:
+    """Each convolution's BatchNorm (the module right after it in a Sequential)."""
+    pairs: dict[nn.Conv2d, nn.BatchNorm2d] = {}
+    for module in model.modules():
+        if isinstance(module, nn.Sequential):
+            children = list(module.children())
+            for conv, norm in itertools.pairwise(children):
+                if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                    pairs[conv] = norm
+    return pairs
+
+
+def load_onnx_weights(model: ElementDetector, path: Path) -> None:
+    """Copy an exported detector's (folded) weights into `model`, which must match its shape."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    initializers = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    onnx_convs = [n for n in graph.node if n.op_type == "Conv"]
+    convs = _conv_order(model)
+    if len(onnx_convs) != len(convs):
+        raise ValueError(
+            f"{path} has {len(onnx_convs)} convolutions, this model {len(convs)}: "
+            "pass the --width it was trained with"
+        )
+    norms = _norm_after(model)
+    for node, conv in zip(onnx_convs, convs, strict=True):
+        weight = initializers[node.input[1]]
+        bias = initializers[node.input[2]] if len(node.input) > 2 else None
+        if tuple(weight.shape) != tuple(conv.weight.shape):
+            raise ValueError(
+                f"{path}: weight {weight.shape} does not fit {conv}: "
+                "pass the --width it was trained with"
+            )
+        with torch.no_grad():
+            conv.weight.copy_(torch.from_numpy(np.array(weight, dtype=np.float32)))
+            folded = (torch.from_numpy(np.array(bias, dtype=np.float32)) if bias is not None
+                      else torch.zeros(weight.shape[0]))  # fmt: skip
+            norm = norms.get(conv)
+            if norm is not None:
+                assert norm.running_mean is not None
+                assert norm.running_var is not None
+                norm.weight.fill_(1.0)
+                norm.bias.copy_(folded)
+                norm.running_mean.zero_()
+                norm.running_var.fill_(1.0 - norm.eps)
+            elif conv.bias is not None:
+                conv.bias.copy_(folded)
+            else:
+                raise ValueError(f"{path}: {conv} has a bias in the graph but nowhere to put it")
+
+
+def freeze_norms(model: nn.Module) -> None:
+    """BatchNorm layers keep their running statistics (eval mode); their scale and bias learn."""
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.eval()
+
+
+def max_difference(model: ElementDetector, path: Path, image: np.ndarray) -> float:
+    """The largest difference between the model's outputs and the ONNX graph's on `image`.
+
+    Box sizes and offsets are compared everywhere, heat where the graph has a
+    peak (on flat plateaus float noise may choose another of equal maxima).
+    """
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    heat, size, offset = session.run(None, {session.get_inputs()[0].name: image})
+    with torch.no_grad():
+        logits, my_size, my_offset = model.eval()(from_bytes(torch.from_numpy(image)))
+    peaks = heat > 0
+    differences = [
+        np.abs(my_size.numpy() - size).max(),
+        np.abs(my_offset.numpy() - offset).max(),
+        np.abs(torch.sigmoid(logits).numpy()[peaks] - heat[peaks]).max(initial=0.0),
+    ]
+    return float(max(differences))

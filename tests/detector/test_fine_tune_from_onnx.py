@@ -1,0 +1,92 @@
+"""The shipped detector's ONNX weights load back into PyTorch and fine-tune."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from grounding.detector.classes import DETECTOR_CLASSES
+from grounding.detector.codec import prepare
+from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample
+from grounding.detector.export import export
+from grounding.detector.from_onnx import freeze_norms, load_onnx_weights, max_difference
+from grounding.detector.model import ElementDetector
+from grounding.detector.train import main as train_main
+
+
+def _trained_looking_model(width: int) -> ElementDetector:
+    """Random weights and BatchNorm statistics far from identity, so folding matters."""
+    torch.manual_seed(0)
+    model = ElementDetector(len(DETECTOR_CLASSES), width)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                assert module.running_mean is not None
+                assert module.running_var is not None
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 2.0)
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.2, 0.2)
+    return model.eval()
+
+
+def _window() -> Image.Image:
+    image = Image.new("RGB", (320, 224), (240, 240, 240))
+    draw = ImageDraw.Draw(image)
+    for i in range(3):
+        draw.rectangle((20 + 90 * i, 40, 90 + 90 * i, 64), fill=(190, 190, 215), outline="black")
+    return image
+
+
+def test_exported_weights_load_back_and_compute_the_same(tmp_path: Path) -> None:
+    original = _trained_looking_model(8)
+    path = export(original, tmp_path / "detector.onnx", 0.75)
+    array, _, _ = prepare(_window(), 0.75)
+    fresh = ElementDetector(len(DETECTOR_CLASSES), 8)
+    assert max_difference(fresh, path, array) > 1e-2  # untrained: not the same model
+    load_onnx_weights(fresh, path)
+    assert max_difference(fresh, path, array) < 1e-4
+    with pytest.raises(ValueError, match="--width"):
+        load_onnx_weights(ElementDetector(len(DETECTOR_CLASSES), 16), path)
+
+
+def test_frozen_norms_keep_their_statistics_while_training() -> None:
+    model = _trained_looking_model(8).train()
+    freeze_norms(model)
+    norm = model.stem[0][1]
+    assert isinstance(norm, torch.nn.BatchNorm2d)
+    before = norm.running_mean.clone() if norm.running_mean is not None else None
+    model(torch.rand(2, 3, 64, 64))
+    assert before is not None
+    assert torch.equal(norm.running_mean, before)
+    assert model.training  # the rest of the model still trains (dropout-free, but flags hold)
+
+
+@pytest.mark.slow
+def test_training_starts_from_an_exported_model(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    writer = DatasetWriter(data)
+    for seed in range(8):
+        rng = random.Random(seed)
+        image = _window()
+        x = rng.randint(0, 200)
+        ImageDraw.Draw(image).rectangle((x, 120, x + 70, 150), fill=(200, 215, 190))
+        writer.add(Sample(image, [LabeledBox(x, 120, x + 71, 151, "button")], "toy", seed))
+    init = export(_trained_looking_model(8), tmp_path / "init.onnx", 0.75)
+    out = tmp_path / "run"
+    assert train_main(["--data", str(data), "--out", str(out), "--batch", "4", "--crop", "128",
+                       "--workers", "0", "--width", "8", "--epochs", "1",
+                       "--init", str(init)]) == 0  # fmt: skip
+    state = torch.load(out / "checkpoint.pt", map_location="cpu")
+    assert state["frozen_norms"] is True
+    # The folded statistics stayed as loaded (mean 0), though the weights moved.
+    assert torch.count_nonzero(state["model"]["stem.0.1.running_mean"]) == 0
+    loaded = ElementDetector(len(DETECTOR_CLASSES), 8)
+    load_onnx_weights(loaded, init)
+    assert not torch.equal(state["model"]["heat.weight"], loaded.heat.weight)
+    assert np.isfinite(float(state["model"]["heat.bias"].sum()))
