@@ -99,7 +99,8 @@ def default_glyph_reader(scale: float = 3.0) -> TextReader:
 
 
 _GLYPH_ROLES = frozenset({"button", "toggle", "radio", "tab", "checkbox", "menu_item", "icon"})
-_MAX_SIDE = 400  # px: a calculator key on a maximised window is big; a panel is bigger
+_MAX_SIDE = 440  # px: a calculator key on a maximised window is big (377 px at 1920x1080,
+# boxed up to a tenth wider by the detector); a panel is bigger
 
 
 def glyph_boxes(elements: Sequence[Element], words: Sequence[OcrWord]) -> list[Element]:

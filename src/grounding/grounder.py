@@ -232,7 +232,7 @@ class Grounder:
             for reader in readers:
                 boxes, glyphs = self._glyph_readings(image, kind, reader)
                 found = glyph_candidates(query.text, boxes, glyphs, score)
-                if len(found) > 1 and kind == "detected" and reader == "tesseract":
+                if len(found) > 1 and kind == "detected":
                     found = confirmed_by_vote(image, query.text, found, score)
                 if found:
                     break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from grounding import Grounder
@@ -150,3 +151,43 @@ def test_keys_read_alike_at_one_scale_are_told_apart_by_the_vote() -> None:
     # When the vote confirms none of them, nothing is thrown away.
     threes = glyph_candidates("7", detected, {keys["-"]: "7", keys["="]: "7"})
     assert confirmed_by_vote(image, "7", threes, 0.95) == threes
+
+
+class _BlindReader:
+    name = "blind"
+
+    def read_words(self, image: Image.Image) -> list[OcrWord]:
+        return []
+
+
+class _ReadsEveryMarkAsEquals:
+    """A second OCR that takes any small crop for "=" (as RapidOCR took ")" for "1")."""
+
+    name = "equals"
+
+    def read_words(self, image: Image.Image) -> list[OcrWord]:
+        if image.width > 200:
+            return []
+        return [OcrWord("=", Box(0, 0, image.width, image.height), 0.9, (1, 1, 1))]
+
+
+def test_keys_the_second_reader_reads_alike_are_told_apart_by_the_vote(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import grounding.grounder as grounder_module
+
+    image, keys = _maximised_keypad()
+    detected = [Element(keys[k], "button", "", "detector", 0.6) for k in ("-", "=")]
+    # Tesseract's one-scale pass reads nothing here, so the second reader decides.
+    monkeypatch.setattr(grounder_module, "default_glyph_reader", lambda scale=3.0: _BlindReader())
+    grounder = Grounder(TesseractOcr(), experts=[StaticExpert("detector", detected)],
+                        fallback=_ReadsEveryMarkAsEquals())  # fmt: skip
+    result = grounder.locate(image, "the '=' button")
+    assert result is not None
+    assert keys["="].contains(*result.point)
+
+
+def test_keys_of_a_maximised_calculator_are_read_box_by_box_but_panels_are_not() -> None:
+    key = Element(Box(0, 914, 411, 1080), "button", "", "detector", 0.6)  # a 377 px key, boxed wide
+    panel = Element(Box(0, 100, 900, 700), "button", "", "detector", 0.6)
+    assert glyph_boxes([key, panel], []) == [key]
