@@ -44,13 +44,21 @@ def _text_reader(name: str, lang: str) -> TextReader:
         from .rapid_ocr import RapidOcr
 
         return RapidOcr()
-    config = OcrConfig(lang=lang)
+    return default_tesseract(lang)
+
+
+def default_tesseract(lang: str = "eng", scale: float = 2.0) -> TiledReader:
+    """Tesseract as the default grounder reads it: in this process where
+    tesserocr is installed, behind the band cache."""
+    config = OcrConfig(lang=lang, scales=(scale,))
     # In-process Tesseract skips a process start (~60 ms) per read; the binary
     # is the fallback where the tesserocr wheel is missing.
     in_process = InProcessTesseract.available()
     reader: TextReader = InProcessTesseract(config) if in_process else TesseractOcr(config)
-    # Between agent steps most of the screen stays the same: re-read only the
-    # bands that changed.
+    if scale != 2.0:
+        reader.name = f"tesseract-{scale:g}x"  # the evidence says which reading found it
+    # Between agent steps most of the screen stays the same: re-read only
+    # where it changed.
     return TiledReader(reader)
 
 
@@ -72,14 +80,14 @@ class _LazyRapidOcr:
         return self._reader.read_words(image)
 
 
-def _fallback_reader(primary: str, explicit: bool) -> TextReader | None:
+def _fallback_reader(primary: str, explicit: bool, lang: str) -> TextReader | None:
     if primary == "rapidocr":
         return None
     if importlib.util.find_spec("rapidocr_onnxruntime") is None:
         if explicit:
             raise ExpertUnavailable("RapidOCR is not installed: pip install rapidocr-onnxruntime")
-        logger.info("no second OCR: rapidocr-onnxruntime is not installed")
-        return None
+        logger.info("second OCR: Tesseract at 1x (rapidocr-onnxruntime is not installed)")
+        return default_tesseract(lang, scale=1.0)
     return _LazyRapidOcr()
 
 
@@ -95,8 +103,10 @@ def _element_expert(name: str) -> ElementExpert:
         # Only the focused app: AT-SPI cannot tell which windows are covered.
         return AtspiExpert(focused_app_only=True)
     from .detector.onnx_detector import OnnxDetector
+    from .incremental import IncrementalExpert
 
-    return OnnxDetector()
+    # Like OCR, the detector re-runs only where the screen changed.
+    return IncrementalExpert(OnnxDetector())
 
 
 def _icons() -> tuple[Recognizer, Matcher]:
@@ -133,7 +143,13 @@ def build_experts(names: Sequence[str] | None, *, lang: str = "eng") -> ExpertSe
     text_names = [TEXT_NAMES[n] for n in wanted if n in TEXT_NAMES] or ["tesseract"]
     experts = ExpertSet(text=_text_reader(text_names[0], lang))
     if not explicit or (len(text_names) > 1 and text_names[1] == "rapidocr"):
-        experts.fallback = _fallback_reader(text_names[0], explicit)
+        experts.fallback = _fallback_reader(text_names[0], explicit, lang)
+    elif text_names[0] == "tesseract":
+        # Tesseract alone: its 1x reading is the second opinion. At 2x it
+        # loses a label that sits close to a field's border ("Name:" beside a
+        # text entry), which it keeps at 1x; reading 1x on every frame cost
+        # ~90 ms of each cold parse for no query of the grounding bench.
+        experts.fallback = default_tesseract(lang, scale=1.0)
     for name in dict.fromkeys(ELEMENT_NAMES[n] for n in wanted if n in ELEMENT_NAMES):
         try:
             experts.elements.append(_element_expert(name))

@@ -95,7 +95,8 @@ class InProcessTesseract:
     """Reads words with boxes like `TesseractOcr`, with Tesseract loaded in this process.
 
     `max_engines` caps the loaded engines (each holds its model, ~20 MB);
-    the default, one per scale, lets one read's passes run in parallel.
+    the default, one per scale and at least two, lets one read's passes, or
+    two reads (two changed regions of a frame), run in parallel.
     Engines load lazily except the first, which also checks the languages.
     """
 
@@ -107,7 +108,7 @@ class InProcessTesseract:
         wanted = [lang for lang in self.config.lang.split("+") if lang]
         self._tessdata, installed = find_tessdata(wanted)
         check_languages(wanted, installed, f" in {self._tessdata}")
-        self.max_engines = max(1, max_engines or len(self.config.scales) or 1)
+        self.max_engines = max(1, max_engines or max(2, len(self.config.scales)))
         self._cond = threading.Condition()
         self._idle: list[Any] = [self._new_engine()]
         self._count = 1  # engines loaded or loading

@@ -144,3 +144,17 @@ def test_same_frame_is_read_once(save_dialog: FakeDialog, monkeypatch: pytest.Mo
     assert grounder.locate(changed, "Save") is not None
     assert counter.calls == 2
     assert grounder.locate(save_dialog.image, "Cancel") == first
+
+
+def test_tesseract_alone_asks_its_1x_reading_for_a_label_beside_a_field() -> None:
+    from drawn_screens import save_dialog as drawn_save_dialog
+
+    dialog = drawn_save_dialog()
+    grounder = Grounder.default(experts=["ocr"])
+    # At 2x Tesseract loses "Name:", 19 px from the entry's border ...
+    assert "Name:" not in {w.text for w in grounder.words(dialog.image)}
+    # ... and its 1x reading, asked because nothing was confident, keeps it.
+    result = grounder.locate(dialog.image, "Name")
+    assert result is not None
+    assert result.expert == "tesseract-1x"
+    assert dialog.inside("Name:", result.point)

@@ -49,11 +49,11 @@ LINE_TOPS = [8, 54, 84, 140, 200, 262, 330, 395, 455, 520, 585, 650, 720, 780, 8
 
 
 def _read_once(
-    ocr: TesseractOcr, image: Image.Image
+    ocr: TesseractOcr, image: Image.Image, *, narrow: bool = True
 ) -> tuple[CountingReader, TiledReader, list[OcrWord]]:
     """A tiled reader that has read `image` once, with its call log cleared."""
     counting = CountingReader(ocr)
-    tiled = TiledReader(counting)
+    tiled = TiledReader(counting, narrow=narrow)
     before = tiled.read_words(image)
     counting.calls.clear()
     return counting, tiled, before
@@ -168,7 +168,7 @@ def test_a_changed_band_alone_is_read_again(
     ocr: TesseractOcr, page: tuple[Image.Image, dict[str, Box]]
 ) -> None:
     image, _ = page
-    counting, tiled, before = _read_once(ocr, image)
+    counting, tiled, before = _read_once(ocr, image, narrow=False)
 
     # Rows 64k+32 .. 64k+64 belong to band k only (k = 6: rows 416..448).
     changed = image.copy()
@@ -196,7 +196,7 @@ def test_adjacent_changed_bands_are_read_as_one_strip(
     ocr: TesseractOcr, page: tuple[Image.Image, dict[str, Box]]
 ) -> None:
     image, _ = page
-    counting, tiled, before = _read_once(ocr, image)
+    counting, tiled, before = _read_once(ocr, image, narrow=False)
     # Rows 448..480 lie in bands 6 and 7 (their overlap).
     changed = image.copy()
     ImageDraw.Draw(changed).text((700, 452), "Kilimanjaro", fill="black", font=_font())
@@ -234,3 +234,57 @@ def test_a_frame_of_another_size_is_read_cold(
     # The same small frame again: nothing changed, nothing read.
     assert tiled.read_words(small) == words
     assert counting.calls == [SIZE, (1280, 800)]
+
+
+def test_only_the_changed_region_of_a_band_is_read_again(
+    ocr: TesseractOcr, page: tuple[Image.Image, dict[str, Box]]
+) -> None:
+    image, drawn = page
+    counting, tiled, before = _read_once(ocr, image)
+    # A word typed between the two words of a line (the line drawn at y 330
+    # holds one word at x 60 and one at x 1000): only its surroundings are read.
+    neighbours = VOCAB[2 * LINE_TOPS.index(330) : 2 * LINE_TOPS.index(330) + 2]
+    changed = image.copy()
+    draw = ImageDraw.Draw(changed)
+    draw.text((500, 332), "Zanzibar", fill="black", font=_font())
+    new_box = Box(*(int(v) for v in draw.textbbox((500, 332), "Zanzibar", font=_font())))
+    after = tiled.read_words(changed)
+
+    assert len(counting.calls) == 1
+    (region,) = tiled.last_read_boxes
+    assert region.left <= new_box.left
+    assert new_box.right <= region.right
+    assert region.top <= new_box.top
+    assert new_box.bottom <= region.bottom
+    assert region.width < SIZE[0] // 4, "the rest of the line is not read again"
+    assert not any(region.intersection_area(drawn[w]) for w in neighbours)
+    added = [w for w in after if w.text == "Zanzibar"]
+    assert len(added) == 1
+    assert _near(added[0].box, new_box)
+    _same_words([w for w in after if w.text != "Zanzibar"], before)
+
+
+def test_a_word_replaced_in_place_is_read_whole(
+    ocr: TesseractOcr, page: tuple[Image.Image, dict[str, Box]]
+) -> None:
+    image, drawn = page
+    _counting, tiled, before = _read_once(ocr, image)
+    # "orange" becomes "ocelot": only some letters change, but the region read
+    # must grow to the whole word (cutting through a glyph would misread it).
+    old = drawn["orange"]
+    changed = image.copy()
+    draw = ImageDraw.Draw(changed)
+    draw.rectangle((old.left, old.top, old.right, old.bottom), fill="white")
+    top = min(LINE_TOPS, key=lambda t: abs(t - old.top))
+    draw.text((old.left, top), "ocelot", fill="black", font=_font())
+    after = tiled.read_words(changed)
+
+    (region,) = tiled.last_read_boxes
+    # The "o" is unchanged, yet the region holds it: no safe cut before "c".
+    assert region.left <= old.left
+    texts = [w.text for w in after]
+    assert texts.count("ocelot") == 1
+    assert "orange" not in texts
+    _same_words([w for w in after if w.text != "ocelot"], [w for w in before if w.text != "orange"])
+    # Reading the changed frame cold finds the same words.
+    _same_words(after, TiledReader(ocr).read_words(changed))
