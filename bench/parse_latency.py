@@ -2,7 +2,8 @@
 
     python -m bench.parse_latency [--n 10] [--no-variants]
 
-Rows: a cold read with TesseractOcr alone (two passes, 2x and 1x), a cold read
+Rows: a cold read with TesseractOcr alone (the tesseract binary, one pass at
+2x; `bench.grounding` times the in-process reader the app uses), a cold read
 with TiledReader(TesseractOcr()) (whole frame) and with every band read on its
 own in parallel, and a warm TiledReader read after one region changed (a few
 characters typed into a text entry; the reads alternate between the frame
