@@ -32,7 +32,7 @@ from grounding.icons.recognizer import IconRecognizer
 from grounding.incremental import IncrementalExpert
 from grounding.ocr import OcrConfig, OcrWord, TesseractOcr
 from grounding.rapid_ocr import RapidOcr
-from grounding.registry import default_tesseract
+from grounding.registry import build_experts, default_tesseract
 from grounding.replay_server import ReplayServer
 from grounding.static import StaticExpert
 from grounding.tiles import TiledReader
@@ -61,8 +61,10 @@ def _latency(frames: list[Frame], repeats: int) -> dict[str, dict[str, float | i
         return {}
     # The parse experts as the app holds them: models loaded once at start-up,
     # each behind its change cache. Cold: the caches are emptied (a new screen).
-    reader = default_tesseract()
-    detector = IncrementalExpert(OnnxDetector())
+    built = build_experts(["ocr", "detector"])
+    reader, (detector,) = built.text, built.elements
+    assert isinstance(reader, TiledReader)
+    assert isinstance(detector, IncrementalExpert)
     grounder = Grounder(reader, experts=[detector])
     # The same-run yardstick: one plain Tesseract read of the frame at 1x, as
     # Agent S2's textual grounding does (the issue's "about 1 s here").
