@@ -83,22 +83,34 @@ class TextMatch:
 def visual_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
     """Cluster words into lines: vertically overlapping and horizontally close."""
     lines: list[list[OcrWord]] = []
+    # Each line's last word as plain numbers (top, bottom, right, height):
+    # this runs on every parse, over every word and line, so no properties.
+    ends: list[tuple[int, int, int, int]] = []
+    # Words come left to right, so a line ending further left than the widest
+    # allowed gap can take no later word: it leaves the candidates for good.
+    widest_gap = 1.6 * max([w.box.height for w in words] + [8])
+    open_lines: list[int] = []  # in creation order: the first that fits wins
     for word in sorted(words, key=lambda w: (w.box.left, w.box.top)):
-        placed = False
-        for line in lines:
-            last = line[-1]
-            overlap = min(last.box.bottom, word.box.bottom) - max(last.box.top, word.box.top)
-            height = max(min(last.box.height, word.box.height), 1)
-            gap = word.box.left - last.box.right
+        box = word.box
+        top, bottom, left = box.top, box.bottom, box.left
+        height = bottom - top
+        open_lines = [i for i in open_lines if ends[i][2] >= left - widest_gap]
+        for i in open_lines:
+            last_top, last_bottom, last_right, last_height = ends[i]
+            overlap = min(last_bottom, bottom) - max(last_top, top)
+            low = max(min(last_height, height), 1)
+            gap = left - last_right
             # Word boxes can be as short as a lowercase x-height, so the allowed
             # gap uses the taller word and a floor of a typical UI glyph.
-            spacing = 1.6 * max(last.box.height, word.box.height, 8)
-            if overlap >= 0.5 * height and -height <= gap <= spacing:
-                line.append(word)
-                placed = True
+            spacing = 1.6 * max(last_height, height, 8)
+            if overlap >= 0.5 * low and -low <= gap <= spacing:
+                lines[i].append(word)
+                ends[i] = (top, bottom, box.right, height)
                 break
-        if not placed:
+        else:
+            open_lines.append(len(lines))
             lines.append([word])
+            ends.append((top, bottom, box.right, height))
     return sorted(lines, key=lambda ws: (ws[0].box.top, ws[0].box.left))
 
 
