@@ -2,7 +2,7 @@
 
 Between agent steps a frame usually changes in one small region (a typed
 character, a toggled switch). The incremental readers (`TiledReader` for OCR,
-`TiledDetector` for the element detector) re-run their expert on that region
+`IncrementalExpert` for the element detector) re-run their expert on that region
 only. These helpers find the region and widen it to a safe cut: a run of
 columns with no vertical edge in it (every pixel equal to its left
 neighbour), so no glyph or control is cut in two.

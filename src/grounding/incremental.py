@@ -76,8 +76,8 @@ class IncrementalExpert:
         if region is None and seen is not None:
             self.last_region = None  # nothing changed
             return list(seen.elements)
-        if region is None or seen is None or region == Box(0, 0, *image.size):
-            self.last_region = Box(0, 0, *image.size)
+        if seen is None or region is None or region == Box(0, 0, *image.size):
+            self.last_region = Box(0, 0, *image.size)  # a new screen
             elements = self.expert.parse(image)
         else:
             elements = self._reparse(image, region, seen)

@@ -197,7 +197,7 @@ def upscaled(gray: Image.Image, scale: float) -> Image.Image:
 
     out = Image.new(gray.mode, size)
     with ThreadPoolExecutor(max_workers=slices) as pool:  # Pillow resizes without the GIL
-        for top, part in zip(bounds, pool.map(one, bounds[:-1], bounds[1:]), strict=False):
+        for top, part in zip(bounds[:-1], pool.map(one, bounds[:-1], bounds[1:]), strict=True):
             out.paste(part, (0, top * factor))
     return out
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from grounding import ExpertUnavailable, Grounder
-from grounding.ocr import OcrConfig, OcrWord, TesseractOcr, group_lines
+from grounding.ocr import OcrConfig, OcrWord, TesseractOcr, group_lines, upscaled
 from grounding.types import Box
 
 from .dialogs import DialogPainter, FakeDialog
@@ -97,3 +97,15 @@ def test_missing_language_is_expert_unavailable() -> None:
     with pytest.raises(ExpertUnavailable, match=f"apt-get install tesseract-ocr-{lang}") as info:
         TesseractOcr(OcrConfig(lang=f"eng+{lang}"))
     assert "eng" in str(info.value)  # lists what is installed
+
+
+@pytest.mark.parametrize(
+    ("scale", "size"), [(2.0, (1920, 1080)), (3.0, (900, 601)), (1.5, (900, 601))]
+)
+def test_upscale_in_slices_equals_one_resize(scale: float, size: tuple[int, int]) -> None:
+    # Text and sharp edges everywhere, including across the slice border.
+    image = Image.effect_noise(size, 80).point(lambda v: 0 if v < 128 else 255)
+    want = image.resize((round(size[0] * scale), round(size[1] * scale)), Image.Resampling.LANCZOS)
+    got = upscaled(image, scale)
+    assert got.size == want.size
+    assert got.tobytes() == want.tobytes()
