@@ -7,6 +7,8 @@ the network's outputs live here, in numpy and PIL only.
 
 from __future__ import annotations
 
+import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +16,8 @@ from PIL import Image
 
 STRIDE = 4  # the output grid is 1/4 of the input
 ALIGN = 32  # input sides are padded to a multiple of the deepest stride
+_MIN_BAND_ROWS = 64  # smaller images are resized in one piece
+_MAX_CUT_STEP = 32  # output rows between band cuts that land on whole input rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,23 +30,57 @@ class Detection:
     score: float
 
 
-def prepare(image: Image.Image, scale: float) -> tuple[np.ndarray, float, float]:
+def prepare(image: Image.Image, scale: float, slices: int = 1) -> tuple[np.ndarray, float, float]:
     """RGB image -> 1xHxWx3 uint8, zero-padded to multiples of ALIGN.
 
     The model takes bytes and converts them itself (onnxruntime does that
-    faster than numpy). Returns the array and the x and y factors from input
-    pixels back to image pixels.
+    faster than numpy). `slices` > 1 resizes in that many bands on as many
+    threads (see `resize_into`). Returns the array and the x and y factors
+    from input pixels back to image pixels.
     """
-    rgb = image.convert("RGB")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
     width = max(ALIGN, round(rgb.width * scale))
     height = max(ALIGN, round(rgb.height * scale))
-    if (width, height) != rgb.size:
-        rgb = rgb.resize((width, height), Image.Resampling.BILINEAR)
     padded_w = -(-width // ALIGN) * ALIGN
     padded_h = -(-height // ALIGN) * ALIGN
     array = np.zeros((1, padded_h, padded_w, 3), dtype=np.uint8)
-    array[0, :height, :width] = np.asarray(rgb)
+    if (width, height) == rgb.size:
+        array[0, :height, :width] = np.asarray(rgb)
+    else:
+        resize_into(rgb, array[0, :height, :width], slices)
     return array, image.width / width, image.height / height
+
+
+def resize_into(image: Image.Image, out: np.ndarray, slices: int = 1) -> None:
+    """`image` resized (bilinear, as in training) into `out` (H x W x bands uint8),
+    in row bands on `slices` threads.
+
+    Pillow resizes without the GIL, so bands run in parallel (a 1920x1080
+    frame to 3/4: ~18 ms in one piece, ~10 ms in two), each written straight
+    into `out`. A band starts at an output row that falls on a whole input
+    row, so it uses the filter windows of the whole resize: the bytes are
+    identical at 3/4 of 1920x1080 and 1280x800, and elsewhere differ by at
+    most one level where a window's float position differs by an ulp. A size
+    with no such row near the middle is resized in one piece.
+    """
+    height, width = out.shape[:2]
+    image.load()  # a lazily opened file must not be decoded by two bands at once
+    step = height // math.gcd(height, image.height)  # output rows between whole input rows
+    if slices < 2 or height < _MIN_BAND_ROWS * slices or step > _MAX_CUT_STEP:
+        out[:] = np.asarray(image.resize((width, height), Image.Resampling.BILINEAR))
+        return
+    cuts = [round(height * i / slices / step) * step for i in range(1, slices)]
+    bounds = [0, *cuts, height]
+
+    def band(top: int, bottom: int) -> None:
+        # Whole input rows (exact integer arithmetic): a float box an ulp off
+        # shifts every filter window and changes pixels by one level.
+        box = (0, top * image.height // height, image.width, bottom * image.height // height)
+        part = image.resize((width, bottom - top), Image.Resampling.BILINEAR, box=box)
+        out[top:bottom] = np.asarray(part)
+
+    with ThreadPoolExecutor(max_workers=slices) as pool:
+        list(pool.map(band, bounds[:-1], bounds[1:]))
 
 
 def decode(
@@ -57,7 +95,9 @@ def decode(
     heat: C x h x w; size: 2 x h x w (log of box width/height in grid cells);
     offset: 2 x h x w (centre within its cell, 0..1).
     """
-    cls, ys, xs = np.nonzero(heat >= threshold)
+    # numpy's nonzero over three axes takes ~2.4 ms on a 1920x1080 frame's
+    # heat map; over the flat array, ~0.2 ms.
+    cls, ys, xs = np.unravel_index(np.flatnonzero(heat.ravel() >= threshold), heat.shape)
     if cls.size == 0:
         return []
     scores = heat[cls, ys, xs]

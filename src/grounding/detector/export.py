@@ -1,6 +1,9 @@
 """Export a trained detector to ONNX with its contract in the metadata.
 
 `python -m grounding.detector.export --checkpoint OUT/checkpoint.pt --out FILE.onnx`
+`python -m grounding.detector.export --onnx OLD.onnx --out FILE.onnx` re-exports
+an exported model (the shipped one, whose checkpoint is gone) through the
+current export graph, keeping its metadata, such as calibrated thresholds.
 """
 
 from __future__ import annotations
@@ -44,13 +47,57 @@ def export(model: ElementDetector, path: Path, input_scale: float) -> Path:
     return path
 
 
+def reexport(source: Path, path: Path) -> Path:
+    """`source`'s weights through the current export graph, with its metadata kept.
+
+    Refuses (ValueError) when the new graph's outputs differ from the old one's
+    on a test window beyond float noise.
+    """
+    import numpy as np
+    from onnx import numpy_helper
+
+    from .codec import prepare
+    from .from_onnx import load_onnx_weights, max_difference
+
+    old = onnx.load(str(source))
+    convs = [n for n in old.graph.node if n.op_type == "Conv"]
+    weights = {i.name: i for i in old.graph.initializer}
+    width = int(numpy_helper.to_array(weights[convs[1].input[1]]).shape[0])  # stem's 2nd conv
+    model = ElementDetector(len(DETECTOR_CLASSES), width)
+    load_onnx_weights(model, source)
+    kept = {e.key: e.value for e in old.metadata_props}
+    export(model, path, float(kept["input_scale"]))
+    proto = onnx.load(str(path))
+    written = {e.key for e in proto.metadata_props}
+    for key, value in kept.items():
+        if key not in written:
+            entry = proto.metadata_props.add()
+            entry.key, entry.value = key, value
+    onnx.save(proto, str(path))
+    rng = np.random.default_rng(0)
+    from PIL import Image
+
+    probe = Image.fromarray(rng.integers(0, 256, (200, 300, 3), dtype=np.uint8))
+    array, _, _ = prepare(probe, 1.0)
+    difference = max_difference(model, path, array)
+    if difference > 1e-3:
+        raise ValueError(f"re-exported {source} differs from its weights by {difference:.2g}")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grounding.detector.export")
-    parser.add_argument("--checkpoint", type=Path, required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--checkpoint", type=Path, help="a training checkpoint.pt")
+    source.add_argument("--onnx", type=Path, help="an exported detector.onnx to re-export")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--input-scale", type=float, default=0.75)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.onnx is not None:
+        path = reexport(args.onnx, args.out)
+        logger.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
+        return 0
     state = torch.load(args.checkpoint, map_location="cpu")
     model = ElementDetector(len(DETECTOR_CLASSES), int(state.get("width", 32)))
     model.load_state_dict(state["model"])

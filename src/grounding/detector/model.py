@@ -51,6 +51,15 @@ def _down(cin: int, cout: int, blocks: int, dilations: tuple[int, ...] = ()) -> 
     return nn.Sequential(*layers)
 
 
+def _up2(x: torch.Tensor) -> torch.Tensor:
+    """Nearest 2x upsampling by a constant factor, not to a computed size: the
+    exported Resize then has constant scales, which onnxruntime runs in its
+    blocked (NCHWc) layout without converting the maps back and forth (a
+    1920x1080 frame: 52 -> 40 ms on two cores). Exact because input sides
+    are multiples of 32 (codec.ALIGN), so every level is half the one above."""
+    return F.interpolate(x, scale_factor=2.0, mode="nearest")
+
+
 class ElementDetector(nn.Module):
     """Returns (heat, size, offset) at 1/4 resolution; heat is already peak-filtered."""
 
@@ -82,13 +91,14 @@ class ElementDetector(nn.Module):
         c8 = self.stage8(c4)
         c16 = self.stage16(c8)
         c32 = self.stage32(c16)
-        p16 = self.lateral16(c16) + F.interpolate(self.top32(c32), size=c16.shape[-2:])
-        p8 = self.lateral8(c8) + F.interpolate(p16, size=c8.shape[-2:])
-        p4 = self.lateral4(c4) + F.interpolate(p8, size=c4.shape[-2:])
+        p16 = self.lateral16(c16) + _up2(self.top32(c32))
+        p8 = self.lateral8(c8) + _up2(p16)
+        p4 = self.lateral4(c4) + _up2(p8)
         return self.head(self.fuse(p4))
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """image: N x 3 x H x W in [0, 1], H and W multiples of 32."""
+        """image: N x 3 x H x W in [0, 1], H and W multiples of 32 (the maps of
+        other sides would not line up in the top-down pyramid)."""
         feats = self.features(image)
         return self.heat(feats), self.size(feats), self.offset(feats)
 

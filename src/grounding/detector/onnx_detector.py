@@ -51,7 +51,8 @@ class OnnxDetector:
                 f"detector model {path} not found: reinstall desktop-agent, or train one with "
                 "`python -m grounding.detector.train` (see README, developer section)"
             )
-        self._session, meta = open_session(path, threads or min(4, os.cpu_count() or 1))
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        self._session, meta = open_session(path, self.threads)
         try:
             self.classes: tuple[str, ...] = tuple(json.loads(meta["classes"]))
             self.scale = float(meta["input_scale"])
@@ -75,7 +76,9 @@ class OnnxDetector:
         return float(self.thresholds.min())
 
     def parse(self, image: Image.Image) -> list[Element]:
-        array, back_x, back_y = prepare(image, self.scale)
+        # The resize takes as many threads as the network: one in the grounding
+        # mixture, where Tesseract holds the other core.
+        array, back_x, back_y = prepare(image, self.scale, slices=self.threads)
         heat, size, offset = self._session.run(None, {"image": array})
         detections = suppress(
             [d for d in decode(heat[0], size[0], offset[0], self.score_threshold)
