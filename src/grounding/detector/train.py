@@ -183,7 +183,7 @@ def train(args: argparse.Namespace) -> Path:
         logger.info("resumed from %s at epoch %d", checkpoint, start_epoch)
     # Channels-last: PyTorch's CPU kernels for the depthwise convolutions run
     # ~1.4x faster a step in this layout (and so do CUDA's).
-    model = model.to(memory_format=torch.channels_last)
+    model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     crops = CropSet(train_set, args.crop, args.seed)
     logger.info("training on %d images (%d held out) on %s", len(train_set), len(val_set), device)
     run_started, stop = time.monotonic(), False
