@@ -50,11 +50,12 @@ def export(model: ElementDetector, path: Path, input_scale: float) -> Path:
 def reexport(source: Path, path: Path) -> Path:
     """`source`'s weights through the current export graph, with its metadata kept.
 
-    Refuses (ValueError) when the new graph's outputs differ from the old one's
-    on a test window beyond float noise.
+    Refuses (ValueError) when the written graph computes something other than
+    the weights it was given (checked on a random window, beyond float noise).
     """
     import numpy as np
     from onnx import numpy_helper
+    from PIL import Image
 
     from .codec import prepare
     from .from_onnx import load_onnx_weights, max_difference
@@ -70,15 +71,12 @@ def reexport(source: Path, path: Path) -> Path:
     proto = onnx.load(str(path))
     written = {e.key for e in proto.metadata_props}
     for key, value in kept.items():
-        if key not in written:
+        if key not in written:  # e.g. calibrated per-class thresholds
             entry = proto.metadata_props.add()
             entry.key, entry.value = key, value
     onnx.save(proto, str(path))
-    rng = np.random.default_rng(0)
-    from PIL import Image
-
-    probe = Image.fromarray(rng.integers(0, 256, (200, 300, 3), dtype=np.uint8))
-    array, _, _ = prepare(probe, 1.0)
+    pixels = np.random.default_rng(0).integers(0, 256, (200, 300, 3), dtype=np.uint8)
+    array, _, _ = prepare(Image.fromarray(pixels), 1.0)
     difference = max_difference(model, path, array)
     if difference > 1e-3:
         raise ValueError(f"re-exported {source} differs from its weights by {difference:.2g}")
