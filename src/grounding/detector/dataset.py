@@ -11,6 +11,13 @@ object per image:
 Boxes are in image pixels, right/bottom exclusive, with class names from
 `DETECTOR_CLASSES`. Generators append through `DatasetWriter`, so several
 generators can fill one dataset and a broken run loses only its last image.
+
+An optional `ignore.jsonl` beside the labels (`grounding.detector.teacher`
+writes it) names, per image, regions that training treats as neither
+element nor background: what an earlier model finds where the labels, taken
+from an incomplete accessibility tree, say nothing.
+
+    {"image": "images/gtk-000003.webp", "ignore": [[left, top, right, bottom], ...]}
 """
 
 from __future__ import annotations
@@ -63,6 +70,8 @@ class Record:
     boxes: list[LabeledBox]
     source: str
     seed: int
+    # Regions taught as neither element nor background (see the module doc).
+    ignore: tuple[tuple[int, int, int, int], ...] = ()
 
     def load(self) -> Image.Image:
         """The image at the size its boxes refer to."""
@@ -97,6 +106,44 @@ class DatasetWriter:
         return self.root / name
 
 
+IGNORE_FILE = "ignore.jsonl"
+
+
+def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON-lines file; a truncated line (an interrupted write) is skipped."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict):
+            yield row
+
+
+def read_ignore(root: Path) -> dict[str, tuple[tuple[int, int, int, int], ...]]:
+    """The ignored regions of a dataset folder by image name; empty without the file."""
+    path = Path(root) / IGNORE_FILE
+    if not path.exists():
+        return {}
+    return {
+        str(row["image"]): tuple((int(a), int(b), int(c), int(d)) for a, b, c, d in row["ignore"])
+        for row in _json_lines(path)
+    }
+
+
+def write_ignore(root: Path, regions: dict[str, list[tuple[int, int, int, int]]]) -> Path:
+    """Replaces the folder's ignore file (written whole, then renamed into place)."""
+    path = Path(root) / IGNORE_FILE
+    partial = path.with_suffix(".partial")
+    with partial.open("w", encoding="utf-8") as out:
+        for image, boxes in regions.items():
+            out.write(json.dumps({"image": image, "ignore": [list(b) for b in boxes]}) + "\n")
+    partial.replace(path)
+    return path
+
+
 def read_dataset(root: Path) -> Iterator[Record]:
     """Every record of a dataset folder; a truncated last line is skipped."""
     root = Path(root)
@@ -105,16 +152,12 @@ def read_dataset(root: Path) -> Iterator[Record]:
         raise FileNotFoundError(
             f"{labels} not found: generate data first with `python -m grounding.detector.data`"
         )
-    for line in labels.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # an interrupted write; the image is regenerated next run
+    ignore = read_ignore(root)
+    for row in _json_lines(labels):
         boxes = [LabeledBox(int(a), int(b), int(c), int(d), str(k))
                  for a, b, c, d, k in row["boxes"]]  # fmt: skip
         yield Record(
             path=root / row["image"], width=int(row["width"]), height=int(row["height"]),
             boxes=boxes, source=str(row["source"]), seed=int(row["seed"]),
+            ignore=ignore.get(str(row["image"]), ()),
         )  # fmt: skip

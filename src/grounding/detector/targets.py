@@ -95,7 +95,8 @@ def augment(
     """A random crop of a record at a jittered scale.
 
     Returns (3 x crop x crop in [0,1], boxes, classes, ignored boxes): boxes
-    mostly cut off by the crop are returned apart, to be ignored.
+    mostly cut off by the crop are returned apart, to be ignored, and so are
+    the record's own ignored regions.
     """
     image = record.load()
     scale = base_scale * math.exp(rng.uniform(math.log(0.6), math.log(1.5)))
@@ -113,19 +114,28 @@ def augment(
     canvas[: part.shape[0], : part.shape[1]] = _photometric(part, rng)
     boxes, classes, ignored = [], [], []
     sx, sy = width / record.width, height / record.height
-    for box in record.boxes:
-        left, right = box.left * sx, box.right * sx
+
+    def in_crop(left: float, top: float, right: float, bottom: float) -> tuple[float, ...]:
+        """The box in crop pixels: (cut left, top, right, bottom, whole area)."""
+        left, right, top, bottom = left * sx, right * sx, top * sy, bottom * sy
         if mirrored:
             left, right = width - right, width - left
-        top, bottom = box.top * sy, box.bottom * sy
         cl, ct = max(left, x0), max(top, y0)
         cr, cb = min(right, x0 + crop, width), min(bottom, y0 + crop, height)
+        return cl - x0, ct - y0, cr - x0, cb - y0, (right - left) * (bottom - top)
+
+    for region in record.ignore:
+        cl, ct, cr, cb, _ = in_crop(*region)
+        if cr - cl >= 2 and cb - ct >= 2:
+            ignored.append((cl, ct, cr, cb))
+    for box in record.boxes:
+        cl, ct, cr, cb, area = in_crop(box.left, box.top, box.right, box.bottom)
         if cr - cl < 2 or cb - ct < 2:
             continue
-        if (cr - cl) * (cb - ct) < 0.6 * (right - left) * (bottom - top):
-            ignored.append((cl - x0, ct - y0, cr - x0, cb - y0))  # neither positive nor negative
+        if (cr - cl) * (cb - ct) < 0.6 * area:
+            ignored.append((cl, ct, cr, cb))  # neither positive nor negative
             continue
-        boxes.append((cl - x0, ct - y0, cr - x0, cb - y0))
+        boxes.append((cl, ct, cr, cb))
         classes.append(class_index[box.cls])
     return (
         canvas.transpose(2, 0, 1) / 255.0,

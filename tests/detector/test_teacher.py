@@ -1,0 +1,115 @@
+"""Ignored regions: what an earlier model finds and the labels miss is neither taught
+as an element nor as background."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from grounding.detector.dataset import (
+    IGNORE_FILE,
+    DatasetWriter,
+    LabeledBox,
+    Record,
+    Sample,
+    read_dataset,
+    write_ignore,
+)
+from grounding.detector.onnx_detector import OnnxDetector
+from grounding.detector.targets import augment
+from grounding.detector.teacher import main, mark_folder
+
+
+def _window() -> Image.Image:
+    """Three buttons, a field and a checkbox, drawn with a real font."""
+    image = Image.new("RGB", (640, 400), (246, 245, 244))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("DejaVuSans.ttf", 14)
+    for i, label in enumerate(("Open", "Save", "Cancel")):
+        left = 20 + i * 120
+        draw.rounded_rectangle((left, 20, left + 100, 54), radius=5, fill=(250, 250, 250),
+                               outline=(190, 185, 180))  # fmt: skip
+        draw.text((left + 30, 29), label, fill=(40, 40, 40), font=font)
+    draw.rectangle((20, 80, 420, 112), fill="white", outline=(190, 185, 180))
+    draw.rectangle((20, 130, 36, 146), fill="white", outline=(120, 120, 120))
+    draw.text((44, 130), "Remember me", fill=(40, 40, 40), font=font)
+    return image
+
+
+def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def test_read_dataset_attaches_each_images_ignored_regions(tmp_path: Path) -> None:
+    writer = DatasetWriter(tmp_path)
+    for seed in (1, 2):
+        writer.add(Sample(Image.new("RGB", (60, 40)), [LabeledBox(1, 1, 9, 9, "button")],
+                          "gtk", seed))  # fmt: skip
+    write_ignore(tmp_path, {"images/gtk-000002.webp": [(10, 5, 30, 25)]})
+    with (tmp_path / IGNORE_FILE).open("a", encoding="utf-8") as out:
+        out.write('{"image": "images/gtk-000001.webp", "ign')  # an interrupted write
+    records = {r.seed: r for r in read_dataset(tmp_path)}
+    assert records[2].ignore == ((10, 5, 30, 25),)
+    assert records[1].ignore == ()
+
+
+def test_augment_passes_the_records_ignored_regions_through_the_crop(tmp_path: Path) -> None:
+    path = tmp_path / "x.png"
+    Image.new("RGB", (200, 200), "white").save(path)
+    label = LabeledBox(10, 10, 50, 50, "button")
+    plain = Record(path, 200, 200, [label], "gtk", 1)
+    marked = Record(path, 200, 200, [label], "gtk", 1, ignore=((100, 120, 140, 160),))
+    # The crop holds the whole image at every jittered scale.
+    for seed in range(8):
+        _, boxes, _, ignored = augment(plain, 512, 1.0, {"button": 0}, random.Random(seed))
+        assert len(boxes) == 1
+        assert len(ignored) == 0
+        _, boxes, _, ignored = augment(marked, 512, 1.0, {"button": 0}, random.Random(seed))
+        assert len(boxes) == 1
+        assert len(ignored) == 1
+        (left, top, right, _bottom), (il, it, ir, ib) = boxes[0], ignored[0]
+        scale = (right - left) / 40
+        # Same size as the label, and where the image put it at that scale.
+        assert np.allclose([ir - il, ib - it], [40 * scale, 40 * scale], atol=1e-3)
+        assert abs(it - (top + 110 * scale)) < 1e-3
+        assert abs(abs(il - left) - 90 * scale) < 1e-3  # either side: mirrored layouts
+
+
+def test_mark_folder_ignores_what_the_teacher_finds_and_no_label_matches(tmp_path: Path) -> None:
+    image = _window()
+    detector = OnnxDetector(score_threshold=0.2)
+    everything = [(e.box.left, e.box.top, e.box.right, e.box.bottom) for e in detector.parse(image)]
+    # The detections that overlap no other one, so that each label matches one of them.
+    found = sorted(b for b in everything if not any(_overlap(b, o) for o in everything if o != b))
+    assert len(found) >= 3, "the drawn window should give the teacher several separate elements"
+    labelled, unlabelled = found[0], found[1:]
+    writer = DatasetWriter(tmp_path)
+    writer.add(Sample(image, [LabeledBox(*labelled, "button")], "gtk", 1))
+    writer.add(Sample(image, [LabeledBox(*labelled, "button")], "qt", 2))  # complete labels
+    mark_folder(detector, tmp_path, progress=False)
+    records = {r.source: r for r in read_dataset(tmp_path)}
+    ignored = set(records["gtk"].ignore)
+    assert labelled not in ignored
+    assert set(unlabelled) <= ignored
+    assert records["qt"].ignore == ()
+    # Labelling one more element takes it out of the ignored regions.
+    (tmp_path / "labels.jsonl").unlink()
+    (tmp_path / IGNORE_FILE).unlink()
+    DatasetWriter(tmp_path).add(
+        Sample(image, [LabeledBox(*b, "button") for b in found[:2]], "gtk", 1)
+    )
+    mark_folder(detector, tmp_path, progress=False)
+    assert set(next(read_dataset(tmp_path)).ignore) == ignored - {found[1]}
+
+
+def test_the_command_marks_every_folder_with_the_shipped_model(tmp_path: Path) -> None:
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        DatasetWriter(folder).add(Sample(_window(), [LabeledBox(0, 0, 5, 5, "button")], "gtk", 3))
+    assert main(["--data", *map(str, folders)]) == 0
+    for folder in folders:
+        (record,) = read_dataset(folder)
+        assert record.ignore, "the shipped model finds the buttons that the label misses"
