@@ -1,5 +1,5 @@
-"""Ignored regions: what an earlier model finds and the labels miss is neither taught
-as an element nor as background."""
+"""The teacher: what an earlier model finds and the labels miss is kept as a label (a
+sure icon) or else neither taught as an element nor as background."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from grounding.detector.dataset import (
-    IGNORE_FILE,
+    TEACHER_FILE,
     DatasetWriter,
     LabeledBox,
     Record,
     Sample,
+    TeacherMarks,
     read_dataset,
-    write_ignore,
+    write_teacher,
 )
 from grounding.detector.onnx_detector import OnnxDetector
 from grounding.detector.targets import augment
@@ -43,17 +44,20 @@ def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
-def test_read_dataset_attaches_each_images_ignored_regions(tmp_path: Path) -> None:
+def test_read_dataset_adds_the_teachers_marks_to_each_image(tmp_path: Path) -> None:
     writer = DatasetWriter(tmp_path)
     for seed in (1, 2):
         writer.add(Sample(Image.new("RGB", (60, 40)), [LabeledBox(1, 1, 9, 9, "button")],
                           "gtk", seed))  # fmt: skip
-    write_ignore(tmp_path, {"images/gtk-000002.webp": [(10, 5, 30, 25)]})
-    with (tmp_path / IGNORE_FILE).open("a", encoding="utf-8") as out:
+    icon = LabeledBox(40, 2, 56, 18, "icon")
+    write_teacher(tmp_path, {"images/gtk-000002.webp": TeacherMarks(((10, 5, 30, 25),), (icon,))})
+    with (tmp_path / TEACHER_FILE).open("a", encoding="utf-8") as out:
         out.write('{"image": "images/gtk-000001.webp", "ign')  # an interrupted write
     records = {r.seed: r for r in read_dataset(tmp_path)}
     assert records[2].ignore == ((10, 5, 30, 25),)
+    assert records[2].boxes == [LabeledBox(1, 1, 9, 9, "button"), icon]
     assert records[1].ignore == ()
+    assert records[1].boxes == [LabeledBox(1, 1, 9, 9, "button")]
 
 
 def test_augment_passes_the_records_ignored_regions_through_the_crop(tmp_path: Path) -> None:
@@ -89,20 +93,41 @@ def test_mark_folder_ignores_what_the_teacher_finds_and_no_label_matches(tmp_pat
     writer = DatasetWriter(tmp_path)
     writer.add(Sample(image, [LabeledBox(*labelled, "button")], "gtk", 1))
     writer.add(Sample(image, [LabeledBox(*labelled, "button")], "qt", 2))  # complete labels
-    mark_folder(detector, tmp_path, progress=False)
+    mark_folder(detector, tmp_path, adopt=(), progress=False)
     records = {r.source: r for r in read_dataset(tmp_path)}
+    assert records["gtk"].boxes == [LabeledBox(*labelled, "button")]
     ignored = set(records["gtk"].ignore)
     assert labelled not in ignored
     assert set(unlabelled) <= ignored
     assert records["qt"].ignore == ()
-    # Labelling one more element takes it out of the ignored regions.
+    # Labelling one more element takes it out of the ignored regions (and a
+    # second run replaces the first run's marks).
     (tmp_path / "labels.jsonl").unlink()
-    (tmp_path / IGNORE_FILE).unlink()
     DatasetWriter(tmp_path).add(
         Sample(image, [LabeledBox(*b, "button") for b in found[:2]], "gtk", 1)
     )
-    mark_folder(detector, tmp_path, progress=False)
+    mark_folder(detector, tmp_path, adopt=(), progress=False)
     assert set(next(read_dataset(tmp_path)).ignore) == ignored - {found[1]}
+
+
+def test_sure_detections_of_an_adopted_class_become_labels(tmp_path: Path) -> None:
+    image = _window()
+    detector = OnnxDetector(score_threshold=0.2)
+    found = detector.parse(image)
+    role = found[0].role
+    of_role = sorted((e.box.left, e.box.top, e.box.right, e.box.bottom, e.score or 0.0)
+                     for e in found if e.role == role)  # fmt: skip
+    DatasetWriter(tmp_path).add(Sample(image, [LabeledBox(0, 380, 5, 390, "tab")], "gtk", 1))
+    cut = sorted(score for *_, score in of_role)[len(of_role) // 2]
+    images, ignored, adopted = mark_folder(detector, tmp_path, adopt=(role,), adopt_score=cut,
+                                           progress=False)  # fmt: skip
+    record = next(read_dataset(tmp_path))
+    sure = [LabeledBox(*box[:4], role) for box in of_role if box[4] >= cut]
+    assert sure
+    assert sorted(record.boxes[1:], key=lambda b: b.to_list()) == sure
+    assert record.boxes[0] == LabeledBox(0, 380, 5, 390, "tab")
+    assert (images, ignored, adopted) == (1, len(found) - len(sure), len(sure))
+    assert len(record.ignore) == len(found) - len(sure)
 
 
 def test_the_command_marks_every_folder_with_the_shipped_model(tmp_path: Path) -> None:

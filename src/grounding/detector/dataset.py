@@ -12,12 +12,13 @@ Boxes are in image pixels, right/bottom exclusive, with class names from
 `DETECTOR_CLASSES`. Generators append through `DatasetWriter`, so several
 generators can fill one dataset and a broken run loses only its last image.
 
-An optional `ignore.jsonl` beside the labels (`grounding.detector.teacher`
-writes it) names, per image, regions that training treats as neither
-element nor background: what an earlier model finds where the labels, taken
-from an incomplete accessibility tree, say nothing.
+An optional `teacher.jsonl` beside the labels (`grounding.detector.teacher`
+writes it) adds, per image, what an earlier model finds where the labels,
+taken from an incomplete accessibility tree, say nothing: regions training
+treats as neither element nor background, and boxes it takes as labels.
 
-    {"image": "images/gtk-000003.webp", "ignore": [[left, top, right, bottom], ...]}
+    {"image": "images/gtk-000003.webp", "ignore": [[left, top, right, bottom], ...],
+     "boxes": [[left, top, right, bottom, "icon"], ...]}
 """
 
 from __future__ import annotations
@@ -106,7 +107,17 @@ class DatasetWriter:
         return self.root / name
 
 
-IGNORE_FILE = "ignore.jsonl"
+TEACHER_FILE = "teacher.jsonl"
+
+Region = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherMarks:
+    """What an earlier model adds to one image's labels (see the module doc)."""
+
+    ignore: tuple[Region, ...] = ()
+    boxes: tuple[LabeledBox, ...] = ()
 
 
 def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -122,24 +133,32 @@ def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
             yield row
 
 
-def read_ignore(root: Path) -> dict[str, tuple[tuple[int, int, int, int], ...]]:
-    """The ignored regions of a dataset folder by image name; empty without the file."""
-    path = Path(root) / IGNORE_FILE
+def read_teacher(root: Path) -> dict[str, TeacherMarks]:
+    """The teacher's marks of a dataset folder by image name; empty without the file."""
+    path = Path(root) / TEACHER_FILE
     if not path.exists():
         return {}
     return {
-        str(row["image"]): tuple((int(a), int(b), int(c), int(d)) for a, b, c, d in row["ignore"])
+        str(row["image"]): TeacherMarks(
+            tuple((int(a), int(b), int(c), int(d)) for a, b, c, d in row.get("ignore", ())),
+            tuple(
+                LabeledBox(int(a), int(b), int(c), int(d), str(k))
+                for a, b, c, d, k in row.get("boxes", ())
+            ),
+        )
         for row in _json_lines(path)
     }
 
 
-def write_ignore(root: Path, regions: dict[str, list[tuple[int, int, int, int]]]) -> Path:
-    """Replaces the folder's ignore file (written whole, then renamed into place)."""
-    path = Path(root) / IGNORE_FILE
+def write_teacher(root: Path, marks: dict[str, TeacherMarks]) -> Path:
+    """Replaces the folder's teacher file (written whole, then renamed into place)."""
+    path = Path(root) / TEACHER_FILE
     partial = path.with_suffix(".partial")
     with partial.open("w", encoding="utf-8") as out:
-        for image, boxes in regions.items():
-            out.write(json.dumps({"image": image, "ignore": [list(b) for b in boxes]}) + "\n")
+        for image, mark in marks.items():
+            row = {"image": image, "ignore": [list(r) for r in mark.ignore],
+                   "boxes": [b.to_list() for b in mark.boxes]}  # fmt: skip
+            out.write(json.dumps(row) + "\n")
     partial.replace(path)
     return path
 
@@ -152,12 +171,13 @@ def read_dataset(root: Path) -> Iterator[Record]:
         raise FileNotFoundError(
             f"{labels} not found: generate data first with `python -m grounding.detector.data`"
         )
-    ignore = read_ignore(root)
+    teacher = read_teacher(root)
     for row in _json_lines(labels):
         boxes = [LabeledBox(int(a), int(b), int(c), int(d), str(k))
                  for a, b, c, d, k in row["boxes"]]  # fmt: skip
+        marks = teacher.get(str(row["image"]), TeacherMarks())
         yield Record(
             path=root / row["image"], width=int(row["width"]), height=int(row["height"]),
-            boxes=boxes, source=str(row["source"]), seed=int(row["seed"]),
-            ignore=ignore.get(str(row["image"]), ()),
+            boxes=boxes + list(marks.boxes), source=str(row["source"]), seed=int(row["seed"]),
+            ignore=marks.ignore,
         )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Ignored regions from an earlier model, for labels that come from accessibility trees.
+"""What an earlier model finds and accessibility-tree labels miss, for fine-tuning.
 
 `python -m grounding.detector.teacher --model detector.onnx --data DIR [DIR ...]`
 
@@ -8,10 +8,11 @@ expose, rows a list draws itself. Trained on such labels as they are, a
 model learns that those things are background: fine-tuning the shipped
 model on GTK screenshots lowered its icon recall on the bench from 0.54 to
 0.31. This tool runs the earlier model (the teacher) over each image and
-writes every confident detection that no label matches to the folder's
-`ignore.jsonl` (see dataset.py), so training neither rewards nor punishes
-the new model there. Synthetic sources have complete labels and are left
-alone by default.
+writes every detection that no label matches to the folder's
+`teacher.jsonl` (see dataset.py): as a label where the teacher is sure of a
+class it should keep (icons, by default), else as a region that training
+neither rewards nor punishes. Synthetic sources have complete labels and
+are left alone by default.
 """
 
 from __future__ import annotations
@@ -24,26 +25,52 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import Record, read_dataset, write_ignore
+from .dataset import (
+    TEACHER_FILE,
+    LabeledBox,
+    Record,
+    Region,
+    TeacherMarks,
+    read_dataset,
+    write_teacher,
+)
 from .metrics import iou_matrix
 from .onnx_detector import OnnxDetector
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SOURCES = ("gtk",)
+# Icons are what a fine-tune on AT-SPI labels loses first (icon views, glyphs
+# in toolbars); the teacher's sure ones are kept as labels.
+DEFAULT_ADOPT = ("icon",)
+DEFAULT_ADOPT_SCORE = 0.5
 
 
-def unlabelled_detections(
-    detector: OnnxDetector, record: Record, match_iou: float = 0.5
-) -> list[tuple[int, int, int, int]]:
-    """The teacher's detections on the record's image that match none of its labels."""
-    found = [e.box for e in detector.parse(record.load())]
+def teacher_marks(
+    detector: OnnxDetector,
+    record: Record,
+    match_iou: float = 0.5,
+    adopt: Sequence[str] = DEFAULT_ADOPT,
+    adopt_score: float = DEFAULT_ADOPT_SCORE,
+) -> TeacherMarks:
+    """The teacher's detections on the record's image that match none of its labels:
+    those of an adopted class scored at least adopt_score as boxes, the rest ignored."""
+    found = detector.parse(record.load())
     if not found:
-        return []
-    pred = np.asarray([(b.left, b.top, b.right, b.bottom) for b in found], np.float64)
+        return TeacherMarks()
+    pred = np.asarray([(e.box.left, e.box.top, e.box.right, e.box.bottom) for e in found],
+                      np.float64)  # fmt: skip
     truth = np.asarray([(b.left, b.top, b.right, b.bottom) for b in record.boxes], np.float64)
     best = iou_matrix(pred, truth.reshape(-1, 4)).max(axis=1, initial=0.0)
-    return [tuple(int(v) for v in pred[i]) for i in np.flatnonzero(best < match_iou)]  # type: ignore[misc]
+    ignore: list[Region] = []
+    boxes: list[LabeledBox] = []
+    for i in np.flatnonzero(best < match_iou):
+        element, box = found[i], found[i].box
+        if element.role in adopt and (element.score or 0.0) >= adopt_score:
+            boxes.append(LabeledBox(box.left, box.top, box.right, box.bottom, element.role))
+        else:
+            ignore.append((box.left, box.top, box.right, box.bottom))
+    return TeacherMarks(tuple(ignore), tuple(boxes))
 
 
 def mark_folder(
@@ -51,21 +78,27 @@ def mark_folder(
     folder: Path,
     sources: Sequence[str] = DEFAULT_SOURCES,
     match_iou: float = 0.5,
+    adopt: Sequence[str] = DEFAULT_ADOPT,
+    adopt_score: float = DEFAULT_ADOPT_SCORE,
     progress: bool = True,
-) -> tuple[int, int]:
-    """Writes folder/ignore.jsonl; returns (images marked, regions)."""
+) -> tuple[int, int, int]:
+    """Writes folder/teacher.jsonl; returns (images marked, regions ignored, boxes adopted)."""
     from tqdm import tqdm
 
     folder = Path(folder)
-    # Read every record first: write_ignore replaces the file read_dataset consults.
+    # The labels alone: a teacher file from an earlier run is replaced, not built on.
+    stale = folder / TEACHER_FILE
+    if stale.exists():
+        stale.unlink()
     records = [r for r in read_dataset(folder) if r.source in sources]
-    regions: dict[str, list[tuple[int, int, int, int]]] = {}
+    marks: dict[str, TeacherMarks] = {}
     for record in tqdm(records, desc=folder.name, file=sys.stderr, disable=not progress):
-        boxes = unlabelled_detections(detector, record, match_iou)
-        if boxes:
-            regions[record.path.relative_to(folder).as_posix()] = boxes
-    write_ignore(folder, regions)
-    return len(regions), sum(len(b) for b in regions.values())
+        mark = teacher_marks(detector, record, match_iou, adopt, adopt_score)
+        if mark.ignore or mark.boxes:
+            marks[record.path.relative_to(folder).as_posix()] = mark
+    write_teacher(folder, marks)
+    return (len(marks), sum(len(m.ignore) for m in marks.values()),
+            sum(len(m.boxes) for m in marks.values()))  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,14 +113,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", default=",".join(DEFAULT_SOURCES),
                         help="comma list of sources to mark (default: gtk)")  # fmt: skip
     parser.add_argument("--match-iou", type=float, default=0.5,
-                        help="a detection this close to a label is not ignored")  # fmt: skip
+                        help="a detection this close to a label is not marked")  # fmt: skip
+    parser.add_argument("--adopt", default=",".join(DEFAULT_ADOPT),
+                        help="comma list of classes whose sure detections become labels "
+                        "(default: icon; empty: ignore every unlabelled detection)")  # fmt: skip
+    parser.add_argument("--adopt-score", type=float, default=DEFAULT_ADOPT_SCORE,
+                        help="the teacher's score from which a detection is adopted")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     detector = OnnxDetector(args.model)
     sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
+    adopt = tuple(s.strip() for s in args.adopt.split(",") if s.strip())
     for folder in args.data:
-        images, regions = mark_folder(detector, folder, sources, args.match_iou)
-        logger.info("%s: %d ignored regions on %d images", folder, regions, images)
+        images, ignored, adopted = mark_folder(detector, folder, sources, args.match_iou, adopt,
+                                               args.adopt_score)  # fmt: skip
+        logger.info("%s: %d regions ignored and %d boxes adopted on %d images", folder, ignored,
+                    adopted, images)  # fmt: skip
     return 0
 
 
