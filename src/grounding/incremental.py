@@ -37,9 +37,12 @@ class IncrementalExpert:
     """An ElementExpert that re-parses only the changed region of a frame.
 
     `context`: pixels of unchanged surroundings given to the expert around the
-    region (a detector needs to see a control's edges). `align`: the region's
-    origin is rounded down to a multiple of this, so a convolutional detector
-    sees the region on the same pixel grid as the whole frame.
+    region (a detector needs to see a control's edges, and ours places them
+    from up to about a hundred pixels around). `align`: the region's origin
+    is rounded down to a multiple of this, so a convolutional detector sees
+    the region on the same pixel grid as the whole frame (128: our detector's
+    stride of 32 at its input scale of 3/4, where the 3/4 resize also repeats
+    every 4 pixels).
     `whole_frame_ratio`: a region larger than this share of the frame is
     parsed as a whole frame.
     """
@@ -48,8 +51,8 @@ class IncrementalExpert:
         self,
         expert: ElementExpert,
         *,
-        context: int = 64,
-        align: int = 32,
+        context: int = 128,
+        align: int = 128,
         whole_frame_ratio: float = 0.3,
     ) -> None:
         if context < 0 or align < 1:
