@@ -128,6 +128,11 @@ def test_sure_detections_of_an_adopted_class_become_labels(tmp_path: Path) -> No
     assert record.boxes[0] == LabeledBox(0, 380, 5, 390, "tab")
     assert (images, ignored, adopted) == (1, len(found) - len(sure), len(sure))
     assert len(record.ignore) == len(found) - len(sure)
+    # A second run starts from the labels alone: the first run's adopted boxes
+    # are not taken for labels (which would leave nothing to adopt).
+    again = mark_folder(detector, tmp_path, adopt=(role,), adopt_score=cut, progress=False)
+    assert again == (images, ignored, adopted)
+    assert next(read_dataset(tmp_path)) == record
 
 
 def test_the_command_marks_every_folder_with_the_shipped_model(tmp_path: Path) -> None:

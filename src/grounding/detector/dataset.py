@@ -163,19 +163,20 @@ def write_teacher(root: Path, marks: dict[str, TeacherMarks]) -> Path:
     return path
 
 
-def read_dataset(root: Path) -> Iterator[Record]:
-    """Every record of a dataset folder; a truncated last line is skipped."""
+def read_dataset(root: Path, teacher: bool = True) -> Iterator[Record]:
+    """Every record of a dataset folder, with the teacher's marks unless `teacher`
+    is False; a truncated last line is skipped."""
     root = Path(root)
     labels = root / "labels.jsonl"
     if not labels.exists():
         raise FileNotFoundError(
             f"{labels} not found: generate data first with `python -m grounding.detector.data`"
         )
-    teacher = read_teacher(root)
+    marked = read_teacher(root) if teacher else {}
     for row in _json_lines(labels):
         boxes = [LabeledBox(int(a), int(b), int(c), int(d), str(k))
                  for a, b, c, d, k in row["boxes"]]  # fmt: skip
-        marks = teacher.get(str(row["image"]), TeacherMarks())
+        marks = marked.get(str(row["image"]), TeacherMarks())
         yield Record(
             path=root / row["image"], width=int(row["width"]), height=int(row["height"]),
             boxes=boxes + list(marks.boxes), source=str(row["source"]), seed=int(row["seed"]),

@@ -5,9 +5,9 @@
 Real screenshots are labelled from their AT-SPI trees, and those trees leave
 things out: the icons of an icon view, toolbar glyphs a button does not
 expose, rows a list draws itself. Trained on such labels as they are, a
-model learns that those things are background: fine-tuning the shipped
-model on GTK screenshots lowered its icon recall on the bench from 0.54 to
-0.31. This tool runs the earlier model (the teacher) over each image and
+model learns that those things are background: fine-tuning the detector
+on GTK screenshots lowered its icon recall on the bench from 0.54 to 0.31
+(0.53 with these marks). This tool runs the earlier model (the teacher) over each image and
 writes every detection that no label matches to the folder's
 `teacher.jsonl` (see dataset.py): as a label where the teacher is sure of a
 class it should keep (icons, by default), else as a region that training
@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import (
-    TEACHER_FILE,
     LabeledBox,
     Record,
     Region,
@@ -86,11 +85,8 @@ def mark_folder(
     from tqdm import tqdm
 
     folder = Path(folder)
-    # The labels alone: a teacher file from an earlier run is replaced, not built on.
-    stale = folder / TEACHER_FILE
-    if stale.exists():
-        stale.unlink()
-    records = [r for r in read_dataset(folder) if r.source in sources]
+    # The labels alone: the marks of an earlier run are replaced, not built on.
+    records = [r for r in read_dataset(folder, teacher=False) if r.source in sources]
     marks: dict[str, TeacherMarks] = {}
     for record in tqdm(records, desc=folder.name, file=sys.stderr, disable=not progress):
         mark = teacher_marks(detector, record, match_iou, adopt, adopt_score)
@@ -104,8 +100,8 @@ def mark_folder(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m grounding.detector.teacher",
-        description="Mark what an earlier detector finds and the labels miss as ignored "
-        "regions (DIR/ignore.jsonl), for fine-tuning on accessibility-tree labels.",
+        description="Mark what an earlier detector finds and the labels miss, as labels or "
+        "ignored regions (DIR/teacher.jsonl), for fine-tuning on accessibility-tree labels.",
     )
     parser.add_argument("--model", type=Path, default=None,
                         help="teacher ONNX model (default: the shipped detector)")  # fmt: skip
