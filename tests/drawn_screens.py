@@ -40,3 +40,19 @@ def save_dialog(size: tuple[int, int] = (900, 520)) -> DrawnScreen:
         draw.text((left + (110 - text_w) / 2, 460), label, font=font, fill="black")
         boxes[label] = button
     return DrawnScreen(image, boxes)
+
+
+def small_window() -> Image.Image:
+    """Three buttons (Open, Save, Cancel), a field and a checkbox in a 640x400 window."""
+    image = Image.new("RGB", (640, 400), (246, 245, 244))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 14)
+    for i, label in enumerate(("Open", "Save", "Cancel")):
+        left = 20 + i * 120
+        draw.rounded_rectangle((left, 20, left + 100, 54), radius=5, fill=(250, 250, 250),
+                               outline=(190, 185, 180))  # fmt: skip
+        draw.text((left + 30, 29), label, fill=(40, 40, 40), font=font)
+    draw.rectangle((20, 80, 420, 112), fill="white", outline=(190, 185, 180))
+    draw.rectangle((20, 130, 36, 146), fill="white", outline=(120, 120, 120))
+    draw.text((44, 130), "Remember me", fill=(40, 40, 40), font=font)
+    return image

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
+from drawn_screens import small_window
 from grounding.detector.calibrate import (
     DEFAULT_THRESHOLD,
     METADATA_KEY,
@@ -83,23 +84,8 @@ def test_held_out_takes_the_images_training_leaves_out(tmp_path: Path) -> None:
     assert sorted(r.seed for r in held_out([tmp_path], [unseen])) == [1, 2, 10, 20]
 
 
-def _window() -> Image.Image:
-    image = Image.new("RGB", (640, 400), (246, 245, 244))
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.truetype("DejaVuSans.ttf", 14)
-    for i, label in enumerate(("Open", "Save", "Cancel")):
-        left = 20 + i * 120
-        draw.rounded_rectangle((left, 20, left + 100, 54), radius=5, fill=(250, 250, 250),
-                               outline=(190, 185, 180))  # fmt: skip
-        draw.text((left + 30, 29), label, fill=(40, 40, 40), font=font)
-    draw.rectangle((20, 80, 420, 112), fill="white", outline=(190, 185, 180))
-    draw.rectangle((20, 130, 36, 146), fill="white", outline=(120, 120, 120))
-    draw.text((44, 130), "Remember me", fill=(40, 40, 40), font=font)
-    return image
-
-
 def test_the_model_carries_its_thresholds_and_the_detector_obeys(tmp_path: Path) -> None:
-    image = _window()
+    image = small_window()
     loose = OnnxDetector(score_threshold=0.05).parse(image)
     assert {e.role for e in loose} - {"button"}, "the window should give some non-buttons"
     thresholds = {name: 0.99 for name in OnnxDetector().classes} | {"button": 0.05}

@@ -7,8 +7,9 @@ import random
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
+from drawn_screens import small_window
 from grounding.detector.dataset import (
     TEACHER_FILE,
     DatasetWriter,
@@ -22,22 +23,6 @@ from grounding.detector.dataset import (
 from grounding.detector.onnx_detector import OnnxDetector
 from grounding.detector.targets import augment
 from grounding.detector.teacher import main, mark_folder
-
-
-def _window() -> Image.Image:
-    """Three buttons, a field and a checkbox, drawn with a real font."""
-    image = Image.new("RGB", (640, 400), (246, 245, 244))
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.truetype("DejaVuSans.ttf", 14)
-    for i, label in enumerate(("Open", "Save", "Cancel")):
-        left = 20 + i * 120
-        draw.rounded_rectangle((left, 20, left + 100, 54), radius=5, fill=(250, 250, 250),
-                               outline=(190, 185, 180))  # fmt: skip
-        draw.text((left + 30, 29), label, fill=(40, 40, 40), font=font)
-    draw.rectangle((20, 80, 420, 112), fill="white", outline=(190, 185, 180))
-    draw.rectangle((20, 130, 36, 146), fill="white", outline=(120, 120, 120))
-    draw.text((44, 130), "Remember me", fill=(40, 40, 40), font=font)
-    return image
 
 
 def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
@@ -83,7 +68,7 @@ def test_augment_passes_the_records_ignored_regions_through_the_crop(tmp_path: P
 
 
 def test_mark_folder_ignores_what_the_teacher_finds_and_no_label_matches(tmp_path: Path) -> None:
-    image = _window()
+    image = small_window()
     detector = OnnxDetector(score_threshold=0.2)
     everything = [(e.box.left, e.box.top, e.box.right, e.box.bottom) for e in detector.parse(image)]
     # The detections that overlap no other one, so that each label matches one of them.
@@ -111,7 +96,7 @@ def test_mark_folder_ignores_what_the_teacher_finds_and_no_label_matches(tmp_pat
 
 
 def test_sure_detections_of_an_adopted_class_become_labels(tmp_path: Path) -> None:
-    image = _window()
+    image = small_window()
     detector = OnnxDetector(score_threshold=0.2)
     found = detector.parse(image)
     role = found[0].role
@@ -138,7 +123,9 @@ def test_sure_detections_of_an_adopted_class_become_labels(tmp_path: Path) -> No
 def test_the_command_marks_every_folder_with_the_shipped_model(tmp_path: Path) -> None:
     folders = [tmp_path / "a", tmp_path / "b"]
     for folder in folders:
-        DatasetWriter(folder).add(Sample(_window(), [LabeledBox(0, 0, 5, 5, "button")], "gtk", 3))
+        DatasetWriter(folder).add(
+            Sample(small_window(), [LabeledBox(0, 0, 5, 5, "button")], "gtk", 3)
+        )
     assert main(["--data", *map(str, folders)]) == 0
     for folder in folders:
         (record,) = read_dataset(folder)
