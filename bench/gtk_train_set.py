@@ -1,6 +1,6 @@
 """Detector training images from real GTK apps that the benches never test on.
 
-`python -m bench.gtk_train_set [--out DIR] [--count N]` opens gtk3-demo's
+`python -m bench.gtk_train_set [--out DIR] [--count N] [--scenes]` opens gtk3-demo's
 examples, zenity's and yad's dialogs and a score of desktop apps (editors,
 file managers, viewers, Xfce settings dialogs, a calculator: all Debian
 packages that packaging/install-system-deps.sh installs; none of them is in
@@ -10,7 +10,9 @@ screenshot with the boxes of its interactive elements from the AT-SPI tree,
 in the detector's dataset format (source "gtk"). The synthetic Qt and web
 pages teach widget shapes in general; these teach how a real toolkit draws
 them and how its accessibility tree boxes them, which is what the
-bench's ground truth follows.
+bench's ground truth follows. With --scenes it opens our own random windows
+of GTK widgets instead (bench/gtk_scene_app.py, run by the system Python's
+PyGObject), which show the widgets that real apps show seldom.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -69,6 +72,8 @@ ZENITY = (
 
 # More real GTK 3 apps (bench/install-train-apps.sh installs them): editors,
 # file managers, viewers, settings dialogs, a calculator and yad's forms.
+# Those in MENU_BAR_APPS draw a menu bar, and some of their captures open one
+# of its menus first.
 DESKTOP_APPS = (
     ("pluma", "pluma"), ("mate-calc", "mate-calc"), ("geany -i", "geany"), ("atril", "atril"),
     ("engrampa", "engrampa"), ("thunar", "thunar"), ("ristretto", "ristretto"),
@@ -95,6 +100,16 @@ YAD = (
 )  # fmt: skip
 
 
+MENU_BAR_APPS = frozenset({
+    "pluma", "mate-calc", "geany", "atril", "engrampa", "thunar", "ristretto", "gucharmap",
+    "transmission-gtk", "xarchiver", "demo-application_demo",
+})  # fmt: skip
+POPUP_SHARE = 0.6  # of a menu-bar app's captures: the bench's menus are open popups too
+
+SCENE_APP = Path(__file__).resolve().with_name("gtk_scene_app.py")
+SCENE_CLASS = "desktop-agent-scene"
+SYSTEM_PYTHON = "/usr/bin/python3"  # the interpreter Debian's python3-gi belongs to
+
 _TOP_LEVEL = frozenset({"window", "dialog", "alert", "file chooser", "color chooser"})
 
 
@@ -103,6 +118,10 @@ class App:
     name: str
     command: list[str]
     window_class: str
+    menu_bar: bool = False
+    # Whether stray processes of its program are killed after a capture; not
+    # for a script of the system Python, whose name other programs share.
+    own_helpers: bool = True
 
 
 def apps() -> list[App]:
@@ -111,7 +130,44 @@ def apps() -> list[App]:
               for i, args in enumerate(ZENITY)]  # fmt: skip
     found += [App(name.split()[0], name.split(), cls) for name, cls in DESKTOP_APPS]
     found += [App(f"yad-{i}", ["yad", *args.split()], "yad") for i, args in enumerate(YAD)]
+    return [App(a.name, a.command, a.window_class, menu_bar=a.name in MENU_BAR_APPS) for a in found]
+
+
+def scenes(seed: int, count: int) -> list[App]:
+    """Our random GTK windows, one per image; some have a menu bar to open."""
+    found = []
+    for i in range(count):
+        command = [SYSTEM_PYTHON, str(SCENE_APP), "--seed", str(seed * 100_003 + i)]
+        found.append(App(f"scene-{seed}-{i}", command, SCENE_CLASS, True, own_helpers=False))
     return found
+
+
+def require_scene_python() -> None:
+    """Stop with what to install when the system Python cannot draw GTK windows."""
+    probe = [SYSTEM_PYTHON, "-c", "import gi; gi.require_version('Gtk', '3.0')"]
+    usable = shutil.which(SYSTEM_PYTHON) is not None
+    if not usable or subprocess.run(probe, capture_output=True, check=False).returncode != 0:
+        raise SystemExit(f"--scenes needs PyGObject for {SYSTEM_PYTHON}: "
+                         "sudo apt-get install python3-gi gir1.2-gtk-3.0")  # fmt: skip
+
+
+def menu_keys(rng: random.Random) -> list[str]:
+    """Key presses that open one of a menu bar's first four menus (F10 opens the first)."""
+    return ["F10"] + ["Right"] * rng.randint(0, 3)
+
+
+def label_crop(window: Box, mine: list[Element], margin: int, screen: Box) -> Box:
+    """The window, its open popup menu's items (which may hang below it), and a margin."""
+    area = window
+    for element in mine:
+        if element.role == "menu_item" and element.box.iou(screen) > 0:
+            b = element.box
+            area = Box(min(area.left, b.left), min(area.top, b.top),
+                       max(area.right, b.right), max(area.bottom, b.bottom))  # fmt: skip
+    top = max(screen.top, area.top - margin - 24)  # room for a title bar above
+    right = min(screen.right, area.right + margin)
+    return Box(max(screen.left, area.left - margin), top, right,
+               min(screen.bottom, area.bottom + margin))  # fmt: skip
 
 
 def window_elements(elements: list[Element], window: Box) -> list[Element]:
@@ -157,6 +213,33 @@ def label(image: Image.Image, elements: list[Element], crop: Box) -> list[Labele
     return list(boxes.values())
 
 
+def drop_covered_by_popup(boxes: list[LabeledBox]) -> list[LabeledBox]:
+    """Without the widgets that an open popup menu hides (the tree still lists them).
+
+    The menu bar's entries are the top row of menu items; items lower down
+    belong to the open popup, and whatever else lies under the popup's
+    area is hidden.
+    """
+    items = [b for b in boxes if b.cls == "menu_item"]
+    if not items:
+        return boxes
+    top_row = min(b.top for b in items)
+    bar_bottom = max(b.bottom for b in items if b.top <= top_row + 4)
+    popup = [b for b in items if b.top >= bar_bottom - 2]
+    if not popup:
+        return boxes
+    left, top = min(b.left for b in popup), min(b.top for b in popup)
+    right, bottom = max(b.right for b in popup), max(b.bottom for b in popup)
+
+    def hidden(b: LabeledBox) -> bool:
+        width = min(b.right, right) - max(b.left, left)
+        height = min(b.bottom, bottom) - max(b.top, top)
+        covered = max(0, width) * max(0, height)
+        return covered > 0.25 * (b.right - b.left) * (b.bottom - b.top)
+
+    return [b for b in boxes if b in popup or not hidden(b)]
+
+
 def _window_box(display: VirtualDisplay, window: str) -> Box | None:
     info = subprocess.run(["xwininfo", "-id", window], env=display.env, capture_output=True,
                           text=True, timeout=10, check=False).stdout  # fmt: skip
@@ -184,6 +267,11 @@ def capture(display: VirtualDisplay, desktop: LocalDesktop, app: App, theme: str
             _xdo(display, "windowmove", window, str(rng.randint(0, display.width // 3)),
                  str(rng.randint(0, display.height // 4)))  # fmt: skip
         time.sleep(0.6)
+        if app.menu_bar and rng.random() < POPUP_SHARE:
+            for key in menu_keys(rng):
+                _xdo(display, "key", "--clearmodifiers", key)
+                time.sleep(0.3)
+            time.sleep(0.3)
         image = _still(desktop, quiet_s=0.4, timeout_s=5.0)
         window_box = _window_box(display, window)
         expert = AtspiExpert(focused_app_only=True)
@@ -197,29 +285,31 @@ def capture(display: VirtualDisplay, desktop: LocalDesktop, app: App, theme: str
         # Some demos start helper processes (gtk3-demo-application) that outlive
         # the launcher and would cover the next app's window.
         # Anchored, so that it matches programs and not arguments (ours included).
-        subprocess.run(["pkill", "-i", "-f", rf"^(\S*/)?{re.escape(app.command[0])}"], check=False)
+        if app.own_helpers:
+            subprocess.run(["pkill", "-i", "-f", rf"^(\S*/)?{re.escape(app.command[0])}"],
+                           check=False)  # fmt: skip
     if window_box is None:
         return None
     mine = window_elements(elements, window_box)
     margin = rng.randint(0, 80)  # some desktop around the window, as in real screenshots
-    crop = Box(max(0, window_box.left - margin), max(0, window_box.top - margin - 24),
-               min(image.width, window_box.right + margin),
-               min(image.height, window_box.bottom + margin))  # fmt: skip
+    crop = label_crop(window_box, mine, margin, Box(0, 0, image.width, image.height))
     image = image.crop((crop.left, crop.top, crop.right, crop.bottom))
-    boxes = label(image, mine, crop)
+    boxes = drop_covered_by_popup(label(image, mine, crop))
     if not boxes:
         return None
     return Sample(image, boxes, "gtk", 0, {"app": app.name, "theme": theme})
 
 
-def build(out: Path, count: int, seed: int) -> Path:
+def build(out: Path, count: int, seed: int, use_scenes: bool = False) -> Path:
+    if use_scenes:
+        require_scene_python()
     writer = DatasetWriter(out)
     done = {r.seed for r in read_dataset(out)} if (out / "labels.jsonl").exists() else set()
     plan = [(i, random.Random(seed * 100_003 + i)) for i in range(count) if i not in done]
     by_size: dict[tuple[int, int], list[tuple[int, random.Random]]] = {}
     for i, rng in plan:
         by_size.setdefault(SIZES[i % len(SIZES)], []).append((i, rng))
-    catalogue = apps()
+    catalogue = scenes(seed, count) if use_scenes else apps()
     progress = len(done)
     for (width, height), jobs in by_size.items():
         with VirtualDisplay(width=width, height=height) as display:
@@ -246,9 +336,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scenes", action="store_true",
+                        help="our random GTK widget windows instead of the real apps")  # fmt: skip
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    build(args.out, args.count, args.seed)
+    build(args.out, args.count, args.seed, use_scenes=args.scenes)
     return 0
 
 

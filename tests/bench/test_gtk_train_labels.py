@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from bench.gtk_train_set import label, window_elements
+import random
+
+from bench.gtk_train_set import (
+    MENU_BAR_APPS,
+    apps,
+    drop_covered_by_popup,
+    label,
+    label_crop,
+    menu_keys,
+    window_elements,
+)
 from PIL import Image, ImageDraw
 
 from grounding import Box, Element
+from grounding.detector.dataset import LabeledBox
 
 
 def _el(role: str, box: tuple[int, int, int, int]) -> Element:
@@ -39,3 +50,43 @@ def test_labels_are_clipped_shifted_mapped_and_visible_only() -> None:
     assert [(b.left, b.top, b.right, b.bottom, b.cls) for b in boxes] == [
         (10, 10, 61, 35, "button")
     ]
+
+
+def test_the_crop_takes_in_an_open_menu_that_hangs_below_the_window() -> None:
+    screen = Box(0, 0, 1280, 800)
+    window = Box(50, 50, 700, 300)
+    mine = [
+        _el("menu", (60, 50, 100, 75)),
+        _el("menu_item", (60, 280, 360, 305)),
+        _el("menu_item", (60, 306, 360, 331)),  # below the window's bottom edge
+        _el("button", (600, 280, 1000, 500)),  # not a menu: the window's own edge rules
+    ]
+    assert label_crop(window, mine, 10, screen) == Box(40, 16, 710, 341)
+    assert label_crop(window, mine[:1], 10, screen) == Box(40, 16, 710, 310)
+    # The screen's edges clip it.
+    assert label_crop(Box(0, 0, 1280, 790), mine, 30, screen) == screen
+
+
+def test_menu_keys_open_one_of_the_first_four_menus() -> None:
+    seen = {tuple(menu_keys(random.Random(seed))) for seed in range(40)}
+    assert seen == {("F10",) + ("Right",) * n for n in range(4)}
+
+
+def test_menu_bar_apps_are_all_in_the_catalogue() -> None:
+    names = {app.name for app in apps() if app.menu_bar}
+    assert names == MENU_BAR_APPS
+
+
+def test_widgets_under_an_open_popup_menu_are_dropped() -> None:
+    bar = [LabeledBox(0, 20, 90, 45, "menu_item"), LabeledBox(90, 20, 150, 45, "menu_item")]
+    popup = [LabeledBox(0, 50, 300, 75, "menu_item"), LabeledBox(0, 75, 300, 100, "menu_item")]
+    under = LabeledBox(10, 60, 80, 90, "button")  # wholly behind the popup
+    edge = LabeledBox(280, 60, 400, 90, "button")  # a sixth of it behind: still shown
+    half = LabeledBox(200, 60, 400, 90, "text_field")  # half behind
+    below = LabeledBox(0, 120, 300, 150, "button")
+    kept = drop_covered_by_popup([*bar, *popup, under, edge, half, below])
+    assert kept == [*bar, *popup, edge, below]
+    # With the menus closed, nothing is hidden.
+    closed = [*bar, under, edge, half, below]
+    assert drop_covered_by_popup(closed) == closed
+    assert drop_covered_by_popup([under, below]) == [under, below]
