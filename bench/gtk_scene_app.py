@@ -24,7 +24,7 @@ import gi
 
 gi.require_version("Gtk", "3.0")
 gi.require_version("Gdk", "3.0")
-from gi.repository import Gdk, GLib, Gtk  # noqa: E402  (the versions must be chosen first)
+from gi.repository import Gdk, GdkPixbuf, GLib, Gtk  # noqa: E402  (the versions must be chosen first)
 
 CLASS_NAME = "desktop-agent-scene"
 WORDS = (
@@ -277,6 +277,26 @@ def pickers(rng: random.Random) -> Gtk.Widget:
     return box
 
 
+def icon_view(rng: random.Random) -> Gtk.Widget:
+    """A grid of icons, plain or symbolic, some with captions (AT-SPI role: icon)."""
+    theme = Gtk.IconTheme.get_default()
+    size = rng.choice((16, 24, 32, 48))
+    suffix = "-symbolic" if rng.random() < 0.5 else ""
+    store = Gtk.ListStore(GdkPixbuf.Pixbuf, str)
+    for name in rng.sample(ICONS, rng.randint(4, 16)):
+        try:
+            pixbuf = theme.load_icon(name + suffix, size, Gtk.IconLookupFlags.FORCE_SIZE)
+        except GLib.Error:
+            continue  # not in this theme
+        store.append([pixbuf, words(rng, 1, 1) if rng.random() < 0.4 else name])
+    view = Gtk.IconView(model=store, pixbuf_column=0)
+    if rng.random() < 0.4:
+        view.set_text_column(1)
+    view.set_columns(rng.randint(2, 6))
+    view.set_item_padding(rng.choice((2, 6, 10)))
+    return view
+
+
 def expander(rng: random.Random) -> Gtk.Widget:
     widget = Gtk.Expander(label=words(rng), expanded=rng.random() < 0.5)
     widget.add(rng.choice((choices, fields, buttons))(rng))
@@ -284,7 +304,7 @@ def expander(rng: random.Random) -> Gtk.Widget:
 
 
 GROUPS = (buttons, choices, fields, scales, switches, notebook, stack, list_box, tree,
-          text_view, pickers, expander)  # fmt: skip
+          text_view, pickers, expander, icon_view)  # fmt: skip
 
 
 def menu_bar(rng: random.Random) -> Gtk.Widget:
