@@ -138,7 +138,8 @@ def scenes(seed: int, count: int) -> list[App]:
     found = []
     for i in range(count):
         command = [SYSTEM_PYTHON, str(SCENE_APP), "--seed", str(seed * 100_003 + i)]
-        found.append(App(f"scene-{seed}-{i}", command, SCENE_CLASS, True, own_helpers=False))
+        name = f"scene-{seed}-{i}"
+        found.append(App(name, command, SCENE_CLASS, menu_bar=True, own_helpers=False))
     return found
 
 
