@@ -291,14 +291,22 @@ def capture(display: VirtualDisplay, desktop: LocalDesktop, app: App, theme: str
                            check=False)  # fmt: skip
     if window_box is None:
         return None
-    mine = window_elements(elements, window_box)
     margin = rng.randint(0, 80)  # some desktop around the window, as in real screenshots
-    crop = label_crop(window_box, mine, margin, Box(0, 0, image.width, image.height))
+    labelled = window_sample(image, elements, window_box, margin)
+    if labelled is None:
+        return None
+    return Sample(labelled[0], labelled[1], "gtk", 0, {"app": app.name, "theme": theme})
+
+
+def window_sample(image: Image.Image, elements: list[Element], window: Box,
+                  margin: int) -> tuple[Image.Image, list[LabeledBox]] | None:  # fmt: skip
+    """The screenshot cropped to the window (and its open menu), with the labels
+    of what shows there; None when nothing labelled shows."""
+    mine = window_elements(elements, window)
+    crop = label_crop(window, mine, margin, Box(0, 0, image.width, image.height))
     image = image.crop((crop.left, crop.top, crop.right, crop.bottom))
     boxes = drop_covered_by_popup(label(image, mine, crop))
-    if not boxes:
-        return None
-    return Sample(image, boxes, "gtk", 0, {"app": app.name, "theme": theme})
+    return (image, boxes) if boxes else None
 
 
 def build(out: Path, count: int, seed: int, use_scenes: bool = False) -> Path:

@@ -12,6 +12,7 @@ from bench.gtk_train_set import (
     label_crop,
     menu_keys,
     window_elements,
+    window_sample,
 )
 from PIL import Image, ImageDraw
 
@@ -90,3 +91,32 @@ def test_widgets_under_an_open_popup_menu_are_dropped() -> None:
     closed = [*bar, under, edge, half, below]
     assert drop_covered_by_popup(closed) == closed
     assert drop_covered_by_popup([under, below]) == [under, below]
+
+
+def test_a_window_sample_takes_in_its_open_menu_and_drops_what_the_menu_hides() -> None:
+    screen = Image.new("RGB", (640, 400), (30, 30, 30))
+    draw = ImageDraw.Draw(screen)
+    draw.rectangle((100, 50, 400, 250), fill=(240, 240, 240))  # the window
+    for box in [(100, 70, 150, 90), (100, 95, 300, 120), (100, 240, 300, 265)]:
+        draw.rectangle(box, outline=(0, 0, 0), fill=(200, 200, 200))  # bar entry, two items
+    draw.rectangle((120, 104, 180, 110), fill=(0, 0, 0))  # the first item's text
+    draw.rectangle((300, 200, 380, 230), outline=(0, 0, 0), fill=(180, 180, 180))  # a button
+    tree = [
+        _el("window", (100, 50, 400, 250)),
+        _el("menu", (100, 70, 150, 90)),
+        _el("menu_item", (100, 95, 300, 120)),
+        _el("menu_item", (100, 240, 300, 265)),  # hangs below the window
+        _el("button", (110, 100, 190, 118)),  # under the open menu (its text shows there)
+        _el("button", (300, 200, 380, 230)),
+    ]
+    sample = window_sample(screen, tree, Box(100, 50, 400, 250), 0)
+    assert sample is not None
+    image, boxes = sample
+    assert image.size == (300, 239)  # 24 px above the window for its title bar, to the menu's end
+    assert [(b.left, b.top, b.right, b.bottom, b.cls) for b in boxes] == [
+        (0, 44, 50, 64, "menu_item"),
+        (0, 69, 200, 94, "menu_item"),
+        (0, 214, 200, 239, "menu_item"),
+        (200, 174, 280, 204, "button"),
+    ]
+    assert window_sample(screen, tree[:1], Box(100, 50, 400, 250), 0) is None
