@@ -117,6 +117,8 @@ def fields(rng: random.Random) -> Gtk.Widget:
         elif kind < 0.75:
             widget = Gtk.SpinButton.new_with_range(0, 100, 1)
             widget.set_value(rng.randint(0, 100))
+            if rng.random() < 0.2:  # widget-factory's vertical kind: tall and narrow
+                widget.set_orientation(Gtk.Orientation.VERTICAL)
         else:
             widget = Gtk.ComboBoxText.new_with_entry() if rng.random() < 0.3 else Gtk.ComboBoxText()
             for _ in range(4):
@@ -159,6 +161,7 @@ def switches(rng: random.Random) -> Gtk.Widget:
 def notebook(rng: random.Random) -> Gtk.Widget:
     book = Gtk.Notebook()
     book.set_tab_pos(rng.choice(SIDES))
+    expand = rng.random() < 0.3  # tabs stretched across the whole strip
     for _ in range(rng.randint(2, 5)):
         page = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=6)
         if rng.random() < 0.5:
@@ -174,6 +177,7 @@ def notebook(rng: random.Random) -> Gtk.Widget:
             tab_box.show_all()
             tab = tab_box
         book.append_page(page, tab)
+        book.child_set_property(page, "tab-expand", expand)
     book.set_size_request(rng.randint(200, 420), rng.randint(120, 260))
     return book
 
@@ -258,7 +262,7 @@ def text_view(rng: random.Random) -> Gtk.Widget:
     view.get_buffer().set_text(" ".join(words(rng, 3, 9) + "." for _ in range(rng.randint(0, 8))))
     scroller = Gtk.ScrolledWindow(shadow_type=Gtk.ShadowType.IN)
     scroller.add(view)
-    scroller.set_size_request(rng.randint(160, 420), rng.randint(60, 200))
+    scroller.set_size_request(rng.randint(160, 760), rng.randint(60, 380))
     return scroller
 
 
