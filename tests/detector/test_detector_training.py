@@ -87,3 +87,22 @@ def test_missing_or_foreign_model_says_what_to_do(tmp_path: Path) -> None:
                       input_names=["image"], dynamo=False)  # fmt: skip
     with pytest.raises(ExpertUnavailable, match="not a desktop-agent detector"):
         OnnxDetector(foreign)
+
+
+def test_size_loss_is_the_mean_absolute_log_size_error_at_centres() -> None:
+    """A box 20% too wide and too tall (log error 0.18 per side) must cost 0.36,
+    not smooth L1's 0.03: the size gradient decides IoU 0.5 on small boxes."""
+    from grounding.detector.train import loss_fn
+
+    heat_t = torch.zeros(1, 2, 4, 4)
+    heat_t[0, 0, 1, 2] = 1.0
+    size_t = torch.zeros(1, 2, 4, 4)
+    size_t[0, :, 1, 2] = torch.tensor([3.0, 2.5])
+    mask = torch.zeros(1, 4, 4)
+    mask[0, 1, 2] = 1.0
+    batch = [torch.zeros(1), heat_t, size_t, torch.zeros(1, 2, 4, 4), mask, torch.ones(1, 4, 4)]
+    error = float(np.log(1.2))
+    size = size_t + error  # off by the same amount everywhere; only the centre counts
+    logits = torch.full((1, 2, 4, 4), -4.0)
+    losses = loss_fn((logits, size, torch.zeros(1, 2, 4, 4)), batch)
+    assert float(losses["size"]) == pytest.approx(2 * error, rel=1e-4)
