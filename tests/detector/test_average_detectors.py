@@ -10,9 +10,10 @@ import pytest
 import torch
 from onnx import numpy_helper
 
-from grounding.detector.average import average, load_detector, main
+from grounding.detector.average import average, main
 from grounding.detector.classes import DETECTOR_CLASSES
 from grounding.detector.export import export
+from grounding.detector.from_onnx import load_detector
 from grounding.detector.model import ElementDetector
 
 

@@ -54,18 +54,13 @@ def reexport(source: Path, path: Path) -> Path:
     the weights it was given (checked on a random window, beyond float noise).
     """
     import numpy as np
-    from onnx import numpy_helper
     from PIL import Image
 
     from .codec import prepare
-    from .from_onnx import load_onnx_weights, max_difference
+    from .from_onnx import load_detector, max_difference
 
     old = onnx.load(str(source))
-    convs = [n for n in old.graph.node if n.op_type == "Conv"]
-    weights = {i.name: i for i in old.graph.initializer}
-    width = int(numpy_helper.to_array(weights[convs[1].input[1]]).shape[0])  # stem's 2nd conv
-    model = ElementDetector(len(DETECTOR_CLASSES), width)
-    load_onnx_weights(model, source)
+    model = load_detector(source)
     kept = {e.key: e.value for e in old.metadata_props}
     export(model, path, float(kept["input_scale"]))
     proto = onnx.load(str(path))
@@ -96,10 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         path = reexport(args.onnx, args.out)
         logger.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
         return 0
-    state = torch.load(args.checkpoint, map_location="cpu")
-    model = ElementDetector(len(DETECTOR_CLASSES), int(state.get("width", 32)))
-    model.load_state_dict(state["model"])
-    path = export(model, args.out, args.input_scale)
+    from .from_onnx import load_detector
+
+    path = export(load_detector(args.checkpoint), args.out, args.input_scale)
     logger.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return 0
 

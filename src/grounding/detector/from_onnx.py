@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .classes import DETECTOR_CLASSES
 from .model import ElementDetector, from_bytes
 
 
@@ -89,6 +90,33 @@ def load_onnx_weights(model: ElementDetector, path: Path) -> None:
                 conv.bias.copy_(folded)
             else:
                 raise ValueError(f"{path}: {conv} has a bias in the graph but nowhere to put it")
+
+
+def onnx_width(path: Path) -> int:
+    """The width an exported detector was built with (its stem's second convolution's outputs)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    convs = [n for n in graph.node if n.op_type == "Conv"]
+    weights = {i.name: i for i in graph.initializer}
+    return int(numpy_helper.to_array(weights[convs[1].input[1]]).shape[0])
+
+
+def load_detector(path: Path) -> ElementDetector:
+    """A detector from a training checkpoint (.pt) or an exported model (.onnx).
+
+    An exported model's BatchNorm comes back as the identity described above,
+    the same form a fine-tune from it keeps, so the two can be averaged.
+    """
+    if path.suffix == ".pt":
+        state = torch.load(path, map_location="cpu")
+        model = ElementDetector(len(DETECTOR_CLASSES), int(state.get("width", 32)))
+        model.load_state_dict(state["model"])
+        return model
+    model = ElementDetector(len(DETECTOR_CLASSES), onnx_width(path))
+    load_onnx_weights(model, path)
+    return model
 
 
 def freeze_norms(model: nn.Module) -> None:
