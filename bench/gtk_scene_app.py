@@ -8,10 +8,11 @@ conventions as the bench's ground truth.
 
 Real apps show some widgets seldom or in one way only (notebook tabs down the
 side, list-box rows with controls, vertical scales, spin buttons, text views,
-stack switchers); a seeded mix of every common widget, in random
-arrangements, sizes and states, shows them all, the way the Qt and web
-generators do for their toolkits. The words and layouts are random: no
-bench app is copied.
+stack switchers, radio buttons drawn as linked buttons, tables with empty
+cells, keypads and views that grow with a large window); a seeded mix of
+every common widget, in random arrangements, sizes and states, shows them
+all, the way the Qt and web generators do for their toolkits. The words and
+layouts are random: no bench app is copied.
 """
 
 from __future__ import annotations
@@ -63,7 +64,33 @@ def icon_button(rng: random.Random) -> Gtk.Button:
     return button
 
 
+def mode_buttons(rng: random.Random) -> Gtk.Widget:
+    """A linked row of radio buttons drawn as buttons, one pressed (view and alignment
+    switchers): AT-SPI calls them radio buttons, and so does the bench's ground truth."""
+    box = Gtk.Box(orientation=Gtk.Orientation.HORIZONTAL)
+    box.get_style_context().add_class("linked")
+    group: Gtk.RadioButton | None = None
+    icons = rng.random() < 0.6
+    count = rng.randint(2, 5)
+    pressed = rng.randrange(count)
+    for i in range(count):
+        widget = Gtk.RadioButton.new_from_widget(group)
+        group = group or widget
+        widget.set_mode(False)  # no indicator: drawn as a toggle button
+        if icons:
+            widget.set_image(Gtk.Image.new_from_icon_name(rng.choice(ICONS), Gtk.IconSize.BUTTON))
+            widget.set_tooltip_text(words(rng))
+        else:
+            widget.set_label(words(rng, 1, 1))
+        box.pack_start(widget, False, False, 0)
+        if i == pressed:
+            widget.set_active(True)
+    return box
+
+
 def buttons(rng: random.Random) -> Gtk.Widget:
+    if rng.random() < 0.2:
+        return mode_buttons(rng)
     box = Gtk.Box(orientation=Gtk.Orientation.HORIZONTAL, spacing=rng.choice((0, 4, 8)))
     if rng.random() < 0.4:
         box.get_style_context().add_class("linked")
@@ -234,10 +261,13 @@ def list_box(rng: random.Random) -> Gtk.Widget:
 def tree(rng: random.Random) -> Gtk.Widget:
     columns = rng.randint(1, 3)
     store = Gtk.TreeStore(bool, str, *([str] * columns))
+    empty = rng.choice((0.0, 0.0, 0.3))
     parents: list[Gtk.TreeIter | None] = [None]
     for _ in range(rng.randint(3, 10)):
         parent = rng.choice(parents) if rng.random() < 0.5 else None
-        values = [rng.random() < 0.5, rng.choice(ICONS)] + [words(rng) for _ in range(columns)]
+        # Some cells of the later columns stay empty, as in real tables.
+        cells = [words(rng) if i == 0 or rng.random() > empty else "" for i in range(columns)]
+        values = [rng.random() < 0.5, rng.choice(ICONS), *cells]
         parents.append(store.append(parent, values))
     view = Gtk.TreeView(model=store)
     if rng.random() < 0.5:
@@ -301,6 +331,27 @@ def icon_view(rng: random.Random) -> Gtk.Widget:
     return view
 
 
+KEYS = (*"0123456789", "+", "-", "x", "/", "=", "%", ".", "(", ")", "C", "AC", "MR", "M+",
+        "sin", "cos", "tan", "ln", "log", "x²", "√", "π", "e", "±", "1/x")  # fmt: skip
+
+
+def keypad(rng: random.Random) -> Gtk.Widget:
+    """A homogeneous grid of short-label buttons, as in calculators and dial pads: in a
+    window that stretches, the buttons grow with it."""
+    grid = Gtk.Grid(row_homogeneous=True, column_homogeneous=True)
+    spacing = rng.choice((0, 2, 4, 6))
+    grid.set_row_spacing(spacing)
+    grid.set_column_spacing(spacing)
+    columns = rng.randint(3, 6)
+    for row in range(rng.randint(2, 6)):
+        for column in range(columns):
+            button = Gtk.Button(label=rng.choice(KEYS) if rng.random() < 0.85 else words(rng, 1, 1))
+            button.set_hexpand(True)
+            button.set_vexpand(True)
+            grid.attach(button, column, row, 1, 1)
+    return grid
+
+
 def expander(rng: random.Random) -> Gtk.Widget:
     widget = Gtk.Expander(label=words(rng), expanded=rng.random() < 0.5)
     widget.add(rng.choice((choices, fields, buttons))(rng))
@@ -308,7 +359,7 @@ def expander(rng: random.Random) -> Gtk.Widget:
 
 
 GROUPS = (buttons, choices, fields, scales, switches, notebook, stack, list_box, tree,
-          text_view, pickers, expander, icon_view)  # fmt: skip
+          text_view, pickers, expander, icon_view, keypad)  # fmt: skip
 
 
 def menu_bar(rng: random.Random) -> Gtk.Widget:
@@ -349,14 +400,21 @@ def window(rng: random.Random) -> Gtk.Window:
         outer.pack_start(menu_bar(rng), False, False, 0)
     if rng.random() < 0.3:
         outer.pack_start(tool_bar(rng), False, False, 0)
+    # A stretching window (a third of them) opens large and lets its widgets grow
+    # with it, as real apps' main views do: text views, lists and calculator keys
+    # hundreds of pixels across, which content-sized windows never show.
+    stretch = rng.random() < 0.35
+    if stretch:
+        win.set_default_size(rng.randint(700, 1900), rng.randint(500, 1000))
     grid = Gtk.Box(spacing=rng.choice((12, 18, 24)), margin=rng.choice((6, 12, 18)))
-    for _ in range(rng.randint(1, 4)):
+    for _ in range(rng.randint(1, 3) if stretch else rng.randint(1, 4)):
         column = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=rng.choice((6, 12, 18)))
-        for _ in range(rng.randint(1, 4)):
+        for _ in range(rng.randint(1, 3) if stretch else rng.randint(1, 4)):
             widget = rng.choice(GROUPS)(rng)
             widget.set_sensitive(rng.random() > 0.08)
-            column.pack_start(widget, False, False, 0)
-        grid.pack_start(column, False, False, 0)
+            grow = stretch and rng.random() < 0.7
+            column.pack_start(widget, grow, grow, 0)
+        grid.pack_start(column, stretch, stretch, 0)
     outer.pack_start(grid, True, True, 0)
     win.add(outer)
     win.connect("destroy", Gtk.main_quit)

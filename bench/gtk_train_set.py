@@ -197,8 +197,14 @@ def _visible(image: Image.Image, box: LabeledBox) -> bool:
 
 
 def label(image: Image.Image, elements: list[Element], crop: Box) -> list[LabeledBox]:
-    """Interactive elements as detector boxes in `crop` coordinates (clipped, >= 4x4, visible)."""
+    """Interactive elements as detector boxes in `crop` coordinates (clipped, >= 4x4, visible).
+
+    An empty table cell shows one flat colour too, but it is a cell all the same
+    (the bench's ground truth counts it): a flat list item is kept when a visible
+    one shares its row.
+    """
     boxes: dict[tuple[int, int, int, int, str], LabeledBox] = {}
+    flat_items: list[LabeledBox] = []
     for element in elements:
         cls = A11Y_TO_DETECTOR.get(element.role)
         if cls is None:
@@ -211,6 +217,12 @@ def label(image: Image.Image, elements: list[Element], crop: Box) -> list[Labele
             box = LabeledBox(left, top, right, bottom, cls)
             if _visible(image, box):
                 boxes[(left, top, right, bottom, cls)] = box
+            elif cls == "list_item":
+                flat_items.append(box)
+    rows = {(b.top, b.bottom) for b in boxes.values() if b.cls == "list_item"}
+    for box in flat_items:
+        if (box.top, box.bottom) in rows:
+            boxes[(box.left, box.top, box.right, box.bottom, box.cls)] = box
     return list(boxes.values())
 
 

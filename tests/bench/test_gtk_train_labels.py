@@ -53,6 +53,26 @@ def test_labels_are_clipped_shifted_mapped_and_visible_only() -> None:
     ]
 
 
+def test_an_empty_table_cell_is_kept_beside_a_visible_cell_of_its_row() -> None:
+    image = Image.new("RGB", (300, 200), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.text((12, 12), "Alpaida", fill=(0, 0, 0))  # row 1: a name, then an empty cell
+    draw.text((12, 62), "Begga", fill=(0, 0, 0))
+    draw.text((112, 62), "615", fill=(0, 0, 0))  # row 2: both cells filled
+    elements = [
+        _el("list_item", (10, 10, 100, 30)),
+        _el("list_item", (100, 10, 200, 30)),  # empty, in a row that shows
+        _el("list_item", (10, 60, 100, 80)),
+        _el("list_item", (100, 60, 200, 80)),
+        _el("list_item", (10, 150, 200, 170)),  # flat, and no visible cell in its row
+        _el("checkbox", (100, 100, 120, 120)),  # flat and not a cell: hidden
+    ]
+    boxes = label(image, elements, Box(0, 0, 300, 200))
+    assert sorted((b.left, b.top, b.right, b.bottom) for b in boxes) == [
+        (10, 10, 100, 30), (10, 60, 100, 80), (100, 10, 200, 30), (100, 60, 200, 80)
+    ]  # fmt: skip
+
+
 def test_the_crop_takes_in_an_open_menu_that_hangs_below_the_window() -> None:
     screen = Box(0, 0, 1280, 800)
     window = Box(50, 50, 700, 300)
