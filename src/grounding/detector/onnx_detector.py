@@ -2,6 +2,11 @@
 
 The model file carries its own contract in its metadata (class names, the
 scale to run at), so a retrained model drops in without code changes.
+
+A table's empty cells are added from the grid its sure cells draw
+(`tables.complete_tables`), within the image parsed: when IncrementalExpert
+re-parses only a changed region, the grid is the one its crop shows, so an
+empty cell there is completed only if the crop holds enough of its table.
 """
 
 from __future__ import annotations
