@@ -2,8 +2,9 @@
 
 Text targets are found on the current screenshot by the grounder; if the
 target is not there yet (a dialog still opening) the screen is captured again
-until `find_timeout_s` runs out, then the step fails with what was seen.
-Nothing is ever clicked blind.
+until `find_timeout_s` runs out, then the step fails with what was seen. A
+target found on a frame the screen has since moved on from is found again on
+the current one. Nothing is ever clicked blind.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .actions import (
 )
 from .desktop.base import Desktop
 from .errors import ExecutionError, GroundingFailed, StoppedByUser
+from .frames import visibly_changed
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,9 @@ class ExecutorConfig:
     open_app_timeout_s: float = 15.0
     # Where a field sits relative to its "Name:" label: just right of it.
     label_field_offset_px: int = 24
+    # Times a found target is looked for again because the screen changed meanwhile;
+    # a screen that never stops changing (a video) is then acted on as last seen.
+    max_refinds: int = 2
 
 
 class ActionExecutor:
@@ -100,6 +105,7 @@ class ActionExecutor:
         started = time.perf_counter()
         deadline = time.monotonic() + self.config.find_timeout_s
         image = screenshot
+        refinds = 0
         while True:
             self._check_stop()
             # A partial match ("Save" in "Save As") is taken only after the
@@ -109,7 +115,18 @@ class ActionExecutor:
             if result is None and patient and time.monotonic() >= deadline:
                 result = self.grounder.locate(image, target)
             if result is not None:
-                break
+                # The screen may have moved on since `image` was taken: a dialog still
+                # opening, or one the window manager had not placed yet (whose
+                # accessibility tree then gave where it was about to be). Act only on
+                # what the screen shows now.
+                current = self.desktop.screenshot()
+                if refinds >= self.config.max_refinds or not visibly_changed(image, current):
+                    break
+                refinds += 1
+                logger.info("the screen changed while %r was being found; finding it again",
+                            target)  # fmt: skip
+                image = current
+                continue
             if time.monotonic() >= deadline:
                 outcome.grounding_s += time.perf_counter() - started
                 try:

@@ -24,7 +24,6 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 
-import numpy as np
 from PIL import Image
 
 from grounding.errors import GroundingError
@@ -41,6 +40,7 @@ from .errors import (
 )
 from .events import AgentEvent, RunFinished, RunStarted, StepFinished, StepStarted
 from .executor import ActionExecutor
+from .frames import same_frame, visibly_changed
 from .llm.errors import CostLimitReached
 from .observation import ELEMENTS_KEY, Observation
 from .planner import Decision, Planner
@@ -60,25 +60,6 @@ class AgentConfig:
     # model planner, first for it to change (the action's effect may lag).
     settle_timeout_s: float = 1.0
     settle_poll_s: float = 0.05
-
-
-def _same_frame(a: Image.Image, b: Image.Image) -> bool:
-    if a.size != b.size:
-        return False
-    # Compare a coarse grid of pixels: cheap, and any real UI change moves many.
-    return bool(np.array_equal(np.asarray(a)[::4, ::4], np.asarray(b)[::4, ::4]))
-
-
-# A blinking caret or a ticking clock changes fewer sampled pixels than this.
-_CHANGE_FRACTION = 0.0005
-
-
-def _visibly_changed(before: Image.Image, after: Image.Image) -> bool:
-    if before.size != after.size:
-        return True
-    a = np.asarray(before.convert("RGB"))[::4, ::4]
-    b = np.asarray(after.convert("RGB"))[::4, ::4]
-    return float(np.any(a != b, axis=-1).mean()) > _CHANGE_FRACTION
 
 
 class Agent:
@@ -167,7 +148,7 @@ class Agent:
         previous = self.desktop.screenshot()
         while (
             acted_on is not None
-            and not _visibly_changed(acted_on, previous)
+            and not visibly_changed(acted_on, previous)
             and time.monotonic() < deadline
             and not self.stop_event.is_set()
         ):
@@ -176,7 +157,7 @@ class Agent:
         while time.monotonic() < deadline and not self.stop_event.is_set():
             self.stop_event.wait(self.config.settle_poll_s)
             current = self.desktop.screenshot()
-            if _same_frame(current, previous):
+            if same_frame(current, previous):
                 return current
             previous = current
         return previous

@@ -129,3 +129,55 @@ def test_a_set_stop_event_stops_before_acting_and_interrupts_waits(screen, groun
     with pytest.raises(StoppedByUser):
         executor.execute(Click("Save"), screen.image)
     assert desktop.calls == []
+
+
+def _placed(screen, offset: tuple[int, int], size=(1200, 700)):
+    """The drawn dialog pasted onto a bigger desktop at `offset`."""
+    from PIL import Image
+
+    canvas = Image.new("RGB", size, (40, 60, 90))
+    canvas.paste(screen.image, offset)
+    return canvas
+
+
+def test_a_target_found_on_a_frame_the_screen_has_left_is_found_again_where_it_is_now(
+    screen, grounder
+):
+    # The frame the step was planned on shows the dialog where it was about to
+    # open; by the time the target is found, the window manager has put it
+    # elsewhere. Clicking where it was would hit the window behind.
+    stale = _placed(screen, (250, 150))
+    desktop = DryRunDesktop(ImageDesktop(_placed(screen, (0, 0))))
+    executor = ActionExecutor(desktop, grounder, config=ExecutorConfig(find_timeout_s=0.0))
+    outcome = executor.execute(TypeText("report.txt", into="Name"), stale)
+    executor.execute(Click("Save"), stale)
+    (_, into_point, _), *_, (_, save_point, _) = desktop.calls
+    assert screen.inside("field", into_point)
+    assert screen.inside("Save", save_point)
+    assert outcome.screenshot is not stale  # the frame it acted on is the current one
+
+
+def test_a_screen_that_never_stops_changing_is_acted_on_as_last_seen(screen, grounder):
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    frames = []
+
+    class Playing(ImageDesktop):
+        """The dialog beside a playing video: every capture differs."""
+
+        def screenshot(self):
+            frame = self.image.copy()
+            noise = rng.integers(0, 255, (200, 250, 3), dtype=np.uint8)
+            frame.paste(Image.fromarray(noise), (920, 20))
+            frames.append(frame)
+            return frame
+
+    desktop = DryRunDesktop(Playing(_placed(screen, (0, 0))))
+    config = ExecutorConfig(find_timeout_s=0.0, max_refinds=2)
+    executor = ActionExecutor(desktop, grounder, config=config)
+    executor.execute(Click("Save"), desktop.screenshot())
+    ((_, point, _),) = desktop.calls
+    assert screen.inside("Save", point)
+    assert len(frames) == 1 + 3  # the first frame, then one capture per look, no more
