@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from grounding.detector.codec import STRIDE, Detection, decode, prepare, resize_into, suppress
+from grounding.detector.codec import STRIDE, Detection, decode, prepare, resize, suppress
 from grounding.detector.dataset import LabeledBox, Record
 from grounding.detector.metrics import average_precision, iou_matrix, match
 from grounding.detector.targets import augment, encode
@@ -108,48 +108,30 @@ def test_greedy_match_takes_each_truth_once() -> None:
     assert iou_matrix(pred, truth)[2, 0] == 0.0
 
 
-@pytest.mark.parametrize("size", [(1920, 1080), (1280, 800)])
-def test_resize_in_bands_gives_the_bytes_of_one_resize(
-    size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_resize_keeps_thin_strokes_sharper_than_pillows_antialiased_bilinear() -> None:
+    # One-pixel strokes, as in text, borders and check marks: the runtime resize
+    # (measured better on real apps) keeps more of their contrast at 3/4.
     rng = np.random.default_rng(0)
-    image = Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
-    out_size = (round(size[0] * 0.75), round(size[1] * 0.75))
-    whole = np.asarray(image.resize(out_size, Image.Resampling.BILINEAR))
-    bands: list[tuple[int, int]] = []
-    resize = Image.Image.resize
-
-    def spy(self: Image.Image, to: tuple[int, int], *args: object, **kwargs: object) -> Image.Image:
-        bands.append(to)
-        return resize(self, to, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Image.Image, "resize", spy)
-    for slices in (2, 3):
-        bands.clear()
-        banded = np.zeros_like(whole)
-        resize_into(image, banded, slices)
-        assert len(bands) == slices  # really in bands, not one resize
-        assert np.array_equal(banded, whole), slices
+    pixels = np.full((600, 800, 3), 255, np.uint8)
+    for col in rng.choice(800, 120, replace=False):
+        pixels[:, col] = 0
+    image = Image.fromarray(pixels)
+    ours = resize(image, (600, 450)).astype(np.float32)
+    pillow = np.asarray(image.resize((600, 450), Image.Resampling.BILINEAR), np.float32)
+    assert ours.shape == pillow.shape == (450, 600, 3)
+    assert abs(ours.mean() - pillow.mean()) < 2  # the same picture, no shift
+    assert ours.std() > 1.1 * pillow.std()
 
 
-def test_resize_in_bands_stays_within_one_level_at_other_sizes() -> None:
-    rng = np.random.default_rng(1)
-    for width, height, scale in ((1024, 768, 0.75), (1600, 900, 0.8), (1000, 700, 1.25)):
-        image = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
-        out_size = (round(width * scale), round(height * scale))
-        whole = np.asarray(image.resize(out_size, Image.Resampling.BILINEAR)).astype(np.int16)
-        banded = np.zeros(whole.shape, np.uint8)
-        resize_into(image, banded, 3)
-        assert np.abs(banded.astype(np.int16) - whole).max() <= 1, (width, height, scale)
-
-
-def test_prepare_in_bands_reads_a_file_opened_lazily(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_prepare_reads_a_file_opened_lazily(tmp_path) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(2)
     path = tmp_path / "frame.webp"
     Image.fromarray(rng.integers(0, 256, (224, 320, 3), dtype=np.uint8)).save(
         path, lossless=True, method=1, quality=50
     )  # as DatasetWriter writes them
     want = prepare(Image.open(path).convert("RGB"), 0.75)[0]
-    for _ in range(20):  # not decoded yet: two bands decoding it at once would fail
-        banded, _, _ = prepare(Image.open(path), 0.75, slices=2)
-        assert np.array_equal(banded, want)
+    got, back_x, back_y = prepare(Image.open(path), 0.75)
+    assert np.array_equal(got, want)
+    assert want[0, :168, :240].any()
+    assert not want[0, 168:].any()
+    assert (back_x, back_y) == (320 / 240, 224 / 168)

@@ -1,23 +1,21 @@
 """Image-in, boxes-out conversions shared by training and the runtime expert.
 
-Both sides must prepare pixels the same way, or the shipped model sees
-something it never trained on; so the resize, padding and the decoding of
-the network's outputs live here, in numpy and PIL only.
+Validation, the teacher, calibration and the runtime expert must prepare
+pixels the same way, or the numbers measured are not the shipped model's;
+so the resize, padding and the decoding of the network's outputs live here,
+in numpy, PIL and OpenCV only.
 """
 
 from __future__ import annotations
 
-import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image
 
 STRIDE = 4  # the output grid is 1/4 of the input
 ALIGN = 32  # input sides are padded to a multiple of the deepest stride
-_MIN_BAND_ROWS = 64  # smaller images are resized in one piece
-_MAX_CUT_STEP = 32  # output rows between band cuts that land on whole input rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +28,12 @@ class Detection:
     score: float
 
 
-def prepare(image: Image.Image, scale: float, slices: int = 1) -> tuple[np.ndarray, float, float]:
+def prepare(image: Image.Image, scale: float) -> tuple[np.ndarray, float, float]:
     """RGB image -> 1xHxWx3 uint8, zero-padded to multiples of ALIGN.
 
     The model takes bytes and converts them itself (onnxruntime does that
-    faster than numpy). `slices` > 1 resizes in that many bands on as many
-    threads (see `resize_into`). Returns the array and the x and y factors
-    from input pixels back to image pixels.
+    faster than numpy). Returns the array and the x and y factors from input
+    pixels back to image pixels.
     """
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     width = max(ALIGN, round(rgb.width * scale))
@@ -47,40 +44,20 @@ def prepare(image: Image.Image, scale: float, slices: int = 1) -> tuple[np.ndarr
     if (width, height) == rgb.size:
         array[0, :height, :width] = np.asarray(rgb)
     else:
-        resize_into(rgb, array[0, :height, :width], slices)
+        array[0, :height, :width] = resize(rgb, (width, height))
     return array, image.width / width, image.height / height
 
 
-def resize_into(image: Image.Image, out: np.ndarray, slices: int = 1) -> None:
-    """`image` resized (bilinear, as in training) into `out` (H x W x bands uint8),
-    in row bands on `slices` threads.
+def resize(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
+    """`image` resized to `size` (width, height): plain bilinear, as OpenCV does it.
 
-    Pillow resizes without the GIL, so bands run in parallel (a 1920x1080
-    frame to 3/4: ~18 ms in one piece, ~10 ms in two), each written straight
-    into `out`. A band starts at an output row that falls on a whole input
-    row, so it uses the filter windows of the whole resize: the bytes are
-    identical at 3/4 of 1920x1080 and 1280x800, and elsewhere differ by at
-    most one level where a window's float position differs by an ulp. A size
-    with no such row near the middle is resized in one piece.
+    Not Pillow's bilinear, which widens its filter to the scale's support (an
+    anti-aliasing blur) and which the training crops still use: at the 3/4
+    runtime scale OpenCV's sharper one measured better on the real-app bench
+    (recall 0.772 -> 0.781, mAP@0.5 0.518 -> 0.533 with the same model) and
+    takes ~3 ms for a 1920x1080 frame against Pillow's ~10 ms in two threads.
     """
-    height, width = out.shape[:2]
-    image.load()  # a lazily opened file must not be decoded by two bands at once
-    step = height // math.gcd(height, image.height)  # output rows between whole input rows
-    if slices < 2 or height < _MIN_BAND_ROWS * slices or step > _MAX_CUT_STEP:
-        out[:] = np.asarray(image.resize((width, height), Image.Resampling.BILINEAR))
-        return
-    cuts = [round(height * i / slices / step) * step for i in range(1, slices)]
-    bounds = [0, *cuts, height]
-
-    def band(top: int, bottom: int) -> None:
-        # Whole input rows (exact integer arithmetic): a float box an ulp off
-        # shifts every filter window and changes pixels by one level.
-        box = (0, top * image.height // height, image.width, bottom * image.height // height)
-        part = image.resize((width, bottom - top), Image.Resampling.BILINEAR, box=box)
-        out[top:bottom] = np.asarray(part)
-
-    with ThreadPoolExecutor(max_workers=slices) as pool:
-        list(pool.map(band, bounds[:-1], bounds[1:]))
+    return cv2.resize(np.asarray(image), size, interpolation=cv2.INTER_LINEAR)
 
 
 def decode(

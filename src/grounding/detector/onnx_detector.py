@@ -88,9 +88,7 @@ class OnnxDetector:
         return float(self.thresholds.min())
 
     def parse(self, image: Image.Image) -> list[Element]:
-        # The resize takes as many threads as the network: one in the grounding
-        # mixture, where Tesseract holds the other core.
-        array, back_x, back_y = prepare(image, self.scale, slices=self.threads)
+        array, back_x, back_y = prepare(image, self.scale)
         heat, size, offset = self._session.run(None, {"image": array})
         detections = suppress(
             [d for d in decode(heat[0], size[0], offset[0], self.score_threshold)
