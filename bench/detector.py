@@ -9,7 +9,8 @@ threshold, per-class AP@0.5 and mAP@0.5, and parse latency per frame.
 AP needs the whole ranking, so the evaluation pass runs the detector at a low
 threshold (--ap-threshold) and the operating point keeps the predictions
 scoring >= --threshold; latency is timed on a second instance at the operating
-threshold, as the agent runs it.
+threshold, as the agent runs it, beside a same-run yardstick (a plain
+Tesseract read of each frame at 1x), since milliseconds move with the host.
 """
 
 from __future__ import annotations
@@ -27,12 +28,16 @@ from PIL import Image
 
 from grounding import Element
 from grounding.detector.calibrate import DEFAULT_THRESHOLD
+from grounding.errors import ExpertUnavailable
 from grounding.experts import ElementExpert
+from grounding.ocr import OcrConfig, TesseractOcr
 
 from ._common import print_table, progress, summarize_ms, write_results
 from .detection_metrics import IOU_THRESHOLD, detection_ground_truth, evaluate_detections
 from .grounding_eval import Frame, load_set, select_frames
 from .grounding_set import DEFAULT_OUT, build
+
+logger = logging.getLogger(__name__)
 
 TARGETS = {"recall": 0.85, "map": 0.6, "latency_1920x1080_ms": 60.0}
 SIZES = ((1920, 1080), (1280, 800))
@@ -61,9 +66,15 @@ def evaluate_expert(frames: list[Frame], expert: ElementExpert,
     return evaluate_detections(pairs, threshold, iou)
 
 
-def measure_latency(frames: list[Frame], expert: ElementExpert,
-                    limit: int | None = None) -> dict[str, dict[str, float | int]]:  # fmt: skip
-    """Median and p90 of parse() per frame size, after one untimed warm-up parse per size."""
+def measure_latency(frames: list[Frame], expert: ElementExpert, limit: int | None = None,
+                    yardstick: Callable[[Image.Image], object] | None = None,
+                    ) -> dict[str, dict[str, float | int]]:  # fmt: skip
+    """Median and p90 of parse() per frame size, after one untimed warm-up parse per size.
+
+    With a `yardstick`, each frame is also handed to it just before the parse,
+    and its median and the parse's multiple of it are added: the same work in
+    the same seconds, so a slow host shows as a slow yardstick.
+    """
     out: dict[str, dict[str, float | int]] = {}
     for width, height in SIZES:
         sized = [f for f in frames if _size(f) == (width, height)][:limit]
@@ -71,13 +82,32 @@ def measure_latency(frames: list[Frame], expert: ElementExpert,
             continue
         images = [Image.open(f.image_path).convert("RGB") for f in sized]
         expert.parse(images[0])  # warm-up: session allocations, caches
-        samples = []
+        samples, reference = [], []
         for image in progress(images, f"latency {width}x{height}", len(images)):
+            if yardstick is not None:
+                started = time.perf_counter()
+                yardstick(image)
+                reference.append(time.perf_counter() - started)
             started = time.perf_counter()
             expert.parse(image)
             samples.append(time.perf_counter() - started)
-        out[f"{width}x{height}"] = summarize_ms(samples)
+        row = summarize_ms(samples)
+        if reference:
+            ref_ms = summarize_ms(reference)["median_ms"]
+            row["yardstick_ms"] = ref_ms
+            row["x_yardstick"] = round(row["median_ms"] / ref_ms, 3)
+        out[f"{width}x{height}"] = row
     return out
+
+
+def plain_tesseract() -> Callable[[Image.Image], object] | None:
+    """The yardstick bench.grounding uses too: one plain Tesseract read at 1x (as
+    Agent S2's textual grounding reads a screen); None where Tesseract is missing."""
+    try:
+        return TesseractOcr(OcrConfig(scales=(1.0,), psm=3)).read_words
+    except ExpertUnavailable as exc:
+        logger.warning("latency without a yardstick: %s", exc)
+        return None
 
 
 def _size(frame: Frame) -> tuple[int, int]:
@@ -103,9 +133,10 @@ def report(result: dict[str, Any], latency: dict[str, dict[str, float | int]],
     print_table(title, rows, ["class", "GT", "found (any class)", "recall", "precision",
                               "AP@0.5", "predictions", "found as"])  # fmt: skip
     if latency:
-        print_table("parse() latency per frame (after one warm-up)",
-                    [{"size": k, **v} for k, v in latency.items()],
-                    ["size", "median_ms", "p90_ms", "n"])  # fmt: skip
+        columns = ["size", "median_ms", "p90_ms", "n", "yardstick_ms", "x_yardstick"]
+        print_table("parse() latency per frame (after one warm-up); yardstick: a plain "
+                    "Tesseract read at 1x of the same frame, just before it",
+                    [{"size": k, **v} for k, v in latency.items()], columns)  # fmt: skip
     verdicts = [
         _verdict("recall (class-agnostic)", o["recall"], TARGETS["recall"], higher=True),
         _verdict("mAP@0.5", o["map"], TARGETS["map"], higher=True),
@@ -135,7 +166,6 @@ def _load_detector(model: Path | None) -> Callable[[float | None], ElementExpert
     """A factory of detectors at a given threshold, or why there is none."""
     try:
         from grounding.detector.onnx_detector import OnnxDetector
-        from grounding.errors import ExpertUnavailable
     except ImportError as exc:
         return f"the detector expert is not importable: {exc}"
     try:
@@ -210,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     lowest = getattr(operating, "score_threshold", args.ap_threshold)  # a stand-in may have none
     expert = make(min(args.ap_threshold, lowest))
     result = evaluate_expert(frames, expert, thresholds)
-    latency = measure_latency(frames, operating, args.latency_frames)
+    latency = measure_latency(frames, operating, args.latency_frames, plain_tesseract())
     sizes = sorted({tuple(f.meta.get("size", ())) for f in frames})
     shown = (
         f"score >= {thresholds}"

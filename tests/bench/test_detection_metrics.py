@@ -276,6 +276,9 @@ def test_cli_with_a_real_onnx_model(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert result["classes"]["checkbox"]["found"] == 0.0
     assert set(saved["latency"]) == {"1920x1080", "1280x800"}
     assert saved["latency"]["1920x1080"]["n"] == 1
+    for row in saved["latency"].values():  # a real Tesseract read timed beside each parse
+        assert row["yardstick_ms"] > 0
+        assert row["x_yardstick"] == round(row["median_ms"] / row["yardstick_ms"], 3)
     assert "| button | 10 | 0.200 |" in out
     assert "target recall (class-agnostic) >= 0.85: 0.100 -> FAIL" in out
 
