@@ -63,6 +63,9 @@ class ExecutorConfig:
     # Times a found target is looked for again because the screen changed meanwhile;
     # a screen that never stops changing (a video) is then acted on as last seen.
     max_refinds: int = 2
+    # After a key press, a text target is looked for only once the screen shows the
+    # press's effect, or this long after it (see `_after_key_press`).
+    key_effect_timeout_s: float = 1.0
 
 
 class ActionExecutor:
@@ -80,6 +83,9 @@ class ActionExecutor:
         self.grounder = grounder
         self.config = config or ExecutorConfig()
         self.stop_event = stop_event or threading.Event()
+        # (the frame before the last key press, when to stop waiting for its effect)
+        self._key_press: tuple[Image.Image, float] | None = None
+        self._awaiting: tuple[Image.Image, float] | None = None
 
     def _check_stop(self) -> None:
         if self.stop_event.is_set():
@@ -103,8 +109,8 @@ class ActionExecutor:
         if self.grounder is None:
             raise GroundingFailed(f"cannot find {target!r}: no grounder is configured")
         started = time.perf_counter()
+        image = self._after_key_press(screenshot)
         deadline = time.monotonic() + self.config.find_timeout_s
-        image = screenshot
         refinds = 0
         while True:
             self._check_stop()
@@ -149,9 +155,32 @@ class ActionExecutor:
                     result.confidence)  # fmt: skip
         return point
 
+    def _after_key_press(self, screenshot: Image.Image) -> Image.Image:
+        """The frame to find a text target on, when the last action was a key press.
+
+        A key press mostly opens something (ctrl+s: a Save dialog), and the
+        accessibility tree lists the new window before it is drawn, even before
+        the window manager has placed it: a target found then is clicked where
+        the window is not. So the search waits until the screen visibly differs
+        from the frame before the press, within `key_effect_timeout_s` of it.
+        Only a text target waits: a press that changes little (ctrl+end moves a
+        caret) followed by typing or a point costs nothing.
+        """
+        pressed, self._awaiting = self._awaiting, None
+        if pressed is None:
+            return screenshot
+        before, until = pressed
+        current = screenshot
+        while not visibly_changed(before, current) and time.monotonic() < until:
+            self._sleep(0.05)
+            current = self.desktop.screenshot()
+        return current
+
     def execute(self, action: Action, screenshot: Image.Image) -> Outcome:
         """Carry out `action`, grounding against `screenshot` first."""
         self._check_stop()
+        # A key press's effect is awaited by the action right after it, or by none.
+        self._awaiting, self._key_press = self._key_press, None
         outcome = Outcome()
         desktop = self.desktop
         if isinstance(action, Click | DoubleClick | RightClick):
@@ -172,6 +201,8 @@ class ActionExecutor:
                 desktop.hotkey(("enter",))
         elif isinstance(action, Hotkey):
             desktop.hotkey(action.keys)
+            wait_s = self.config.key_effect_timeout_s
+            self._key_press = (screenshot, time.monotonic() + wait_s)
         elif isinstance(action, Scroll):
             if action.at is not None:
                 x, y = self.resolve(action.at, screenshot, "at", outcome)

@@ -28,7 +28,7 @@ from PIL import Image
 
 from grounding.errors import GroundingError
 
-from .actions import Done, Fail, Hotkey
+from .actions import Done, Fail
 from .desktop.base import Desktop
 from .errors import (
     AgentError,
@@ -262,11 +262,8 @@ class Agent:
             t4 = time.perf_counter()
             if not isinstance(action, Done | Fail) and status == StepStatus.OK:
                 # A model planner judges progress by the next frame (and a model
-                # call takes seconds): wait for the action's effect to show. So does
-                # a key press, which mostly opens something (ctrl+s, a dialog that may
-                # be listed on the accessibility bus before it is on screen).
-                waits = self.record.records_models or isinstance(action, Hotkey)
-                acted_on = observation.screenshot if waits else None
+                # call takes seconds): wait for the action's effect to show.
+                acted_on = observation.screenshot if self.record.records_models else None
                 frame = self._settle(acted_on)
                 timings["settle_s"] = time.perf_counter() - t4
             else:

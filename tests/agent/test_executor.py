@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
+from PIL import Image
 
 from desktop_agent.actions import Click, Drag, Hotkey, Point, RightClick, Scroll, TypeText, Wait
 from desktop_agent.desktop.dry_run import DryRunDesktop
@@ -181,3 +183,50 @@ def test_a_screen_that_never_stops_changing_is_acted_on_as_last_seen(screen, gro
     ((_, point, _),) = desktop.calls
     assert screen.inside("Save", point)
     assert len(frames) == 1 + 3  # the first frame, then one capture per look, no more
+
+
+class _SlowDialog(DryRunDesktop):
+    """A key press opens the Save dialog, which takes 0.3 s to draw; counts captures."""
+
+    def __init__(self, screen) -> None:
+        super().__init__()
+        self.screen = screen
+        self.before = Image.new("RGB", screen.image.size, (250, 250, 250))
+        self.pressed_at: list[float] = []
+        self.captures = 0
+
+    def hotkey(self, keys) -> None:
+        super().hotkey(keys)
+        self.pressed_at.append(time.monotonic())
+
+    def screenshot(self):
+        self.captures += 1
+        if self.pressed_at and time.monotonic() - self.pressed_at[0] >= 0.3:
+            return self.screen.image
+        return self.before
+
+
+def test_after_a_key_press_a_text_target_is_looked_for_once_the_press_shows(screen, grounder):
+    # The accessibility tree lists a dialog before it is drawn (and placed): the
+    # search must not start on the frame from before the press.
+    desktop = _SlowDialog(screen)
+    config = ExecutorConfig(find_timeout_s=0.0, key_effect_timeout_s=5.0)
+    executor = ActionExecutor(desktop, grounder, config=config)
+    executor.execute(Hotkey(("ctrl", "s")), desktop.before)
+    executor.execute(TypeText("a.txt", into="Name"), desktop.before)
+    _, (x, y), _ = desktop.calls[1]
+    assert screen.inside("field", (x, y))
+
+
+def test_after_a_key_press_typing_or_a_point_does_not_wait(screen, grounder):
+    desktop = _SlowDialog(screen)
+    config = ExecutorConfig(find_timeout_s=0.0, key_effect_timeout_s=5.0)
+    executor = ActionExecutor(desktop, grounder, config=config)
+    executor.execute(Hotkey(("ctrl", "end")), desktop.before)
+    executor.execute(TypeText("abc"), desktop.before)
+    executor.execute(Hotkey(("ctrl", "end")), desktop.before)
+    executor.execute(Click(Point(5, 5)), desktop.before)
+    assert desktop.captures == 0  # nothing looked at, so nothing waited for
+    # A text target two actions after the press does not wait for it either.
+    with pytest.raises(GroundingFailed):
+        executor.execute(Click("Save"), desktop.before)
