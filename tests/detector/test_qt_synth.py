@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGridLayout,
+    QMenu,
     QMenuBar,
     QPushButton,
     QScrollArea,
@@ -29,7 +30,7 @@ from grounding.detector.data import main, runs, split_counts
 from grounding.detector.dataset import Sample, read_dataset
 from grounding.detector.synth import qt_icons
 from grounding.detector.synth.preview import COLORS, render_preview
-from grounding.detector.synth.qt_labels import widget_boxes
+from grounding.detector.synth.qt_labels import menu_boxes, widget_boxes
 from grounding.detector.synth.qt_scenes import application, generate_qt, render_qt
 from grounding.detector.synth.qt_style import random_theme
 from grounding.detector.synth.qt_widgets import Ctx, search_entry
@@ -152,6 +153,56 @@ def test_labels_follow_widget_geometry_and_visibility() -> None:
         assert all(bar_geo.contains(r) for r in tab_boxes)
         assert len({r.left() for r in tab_boxes}) == 3
     finally:
+        root.close()
+        root.deleteLater()
+
+
+def test_greyed_out_controls_are_not_labelled() -> None:
+    """GTK's accessibility tree (the real-app labels, the bench) drops insensitive
+    controls; the Qt labels must agree, or the model learns both ways."""
+    app = application()
+    root = _window()
+    lay = QVBoxLayout(root)
+    bar = QMenuBar()
+    bar.addMenu("File")
+    bar.addMenu("Edit").setEnabled(False)
+    lay.addWidget(bar)
+    tabs = QTabBar()
+    for name in ("One", "Two", "Three"):
+        tabs.addTab(name)
+    tabs.setTabEnabled(1, False)
+    lay.addWidget(tabs)
+    on, off = QPushButton("On"), QPushButton("Off")
+    off.setEnabled(False)
+    lay.addWidget(on)
+    lay.addWidget(off)
+    group = QWidget()  # a disabled parent greys out its children
+    inner = QVBoxLayout(group)
+    inner.addWidget(QCheckBox("Inside"))
+    inner.addWidget(QPushButton("Inside too"))
+    group.setEnabled(False)
+    lay.addWidget(group)
+    menu = QMenu()
+    menu.addAction("Open")
+    menu.addAction("Revert").setEnabled(False)
+    root.resize(400, 400)
+    root.show()
+    menu.popup(root.mapToGlobal(root.rect().center()))
+    app.sendPostedEvents()
+    try:
+        counts = Counter(cls for _, cls in widget_boxes(root))
+        assert counts["menu_item"] == 1
+        assert counts["tab"] == 2
+        assert counts["button"] == 1
+        assert counts["checkbox"] == 0
+        assert [cls for _, cls in menu_boxes(menu)] == ["menu_item"]
+        off.setEnabled(True)
+        group.setEnabled(True)
+        counts = Counter(cls for _, cls in widget_boxes(root))
+        assert counts["button"] == 3
+        assert counts["checkbox"] == 1
+    finally:
+        menu.close()
         root.close()
         root.deleteLater()
 

@@ -214,7 +214,7 @@ def train(args: argparse.Namespace) -> Path:
             schedule.step()
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
-            bar.set_postfix(loss=f"{float(losses['total']):.3f}")
+            bar.set_postfix(loss=f"{float(losses['total'].detach()):.3f}")
         row: dict[str, float] = {k: v / steps_per_epoch for k, v in sums.items()}
         row["epoch"] = epoch + 1
         row["seconds"] = round(time.monotonic() - started, 1)

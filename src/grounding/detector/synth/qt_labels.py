@@ -2,8 +2,10 @@
 
 Every box comes from Qt's layout (widget rects, tab rects, action rects,
 item rects), clipped to what is on screen: a widget scrolled away, hidden or
-covered by its parent's bounds gives no box. Boxes are in the root widget's
-logical coordinates; the scene scales them to image pixels.
+covered by its parent's bounds gives no box, and neither does a greyed-out
+one (as in the GTK accessibility trees the real-app labels come from).
+Boxes are in the root widget's logical coordinates; the scene scales them
+to image pixels.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _tab_rects(bar: QTabBar) -> Iterator[QRect]:
     """Each tab's label area, as GTK reports a notebook tab (its label's allocation)."""
     fm = bar.fontMetrics()
     for i in range(bar.count()):
-        if not bar.isTabVisible(i):
+        if not bar.isTabVisible(i) or not bar.isTabEnabled(i):
             continue
         r = bar.tabRect(i)
         inner = fm.horizontalAdvance(bar.tabText(i)) + 10
@@ -164,6 +166,11 @@ def widget_boxes(root: QWidget) -> list[Found]:
         cls = w.property(CLS)
         if cls == "skip":
             continue
+        if not w.isEnabled() and cls != "icon":
+            # Greyed out (itself or a parent): GTK's accessibility tree, which the
+            # real-app labels and the bench follow, drops insensitive controls, so
+            # here they are background too, not elements.
+            continue
         if isinstance(cls, str):
             rect = w.rect()
             if cls == "icon" and isinstance(w, QToolButton):  # an entry's inline icon
@@ -193,7 +200,7 @@ def widget_boxes(root: QWidget) -> list[Found]:
                 add(w, r, "tab")
         elif isinstance(w, QMenuBar):
             for action in w.actions():
-                if action.isVisible() and not action.isSeparator():
+                if action.isVisible() and action.isEnabled() and not action.isSeparator():
                     add(w, w.actionGeometry(action), "menu_item")
         elif isinstance(w, QAbstractItemView) and not isinstance(w, QHeaderView):
             port = w.viewport()
@@ -206,9 +213,10 @@ def widget_boxes(root: QWidget) -> list[Found]:
 
 
 def menu_boxes(menu: QMenu) -> list[Found]:
-    """The items of an open menu, in the menu's own coordinates."""
+    """The enabled items of an open menu, in the menu's own coordinates."""
     return [
         (menu.actionGeometry(a), "menu_item")
         for a in menu.actions()
-        if a.isVisible() and not a.isSeparator() and not menu.actionGeometry(a).isEmpty()
-    ]
+        if a.isVisible() and a.isEnabled() and not a.isSeparator()
+        and not menu.actionGeometry(a).isEmpty()
+    ]  # fmt: skip
