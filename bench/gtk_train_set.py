@@ -70,7 +70,7 @@ ZENITY = (
 )  # fmt: skip
 
 
-# More real GTK 3 apps (bench/install-train-apps.sh installs them): editors,
+# More real GTK 3 apps (packaging/install-system-deps.sh installs them): editors,
 # file managers, viewers, settings dialogs, a calculator and yad's forms.
 # Those in MENU_BAR_APPS draw a menu bar, and some of their captures open one
 # of its menus first.
@@ -83,6 +83,9 @@ DESKTOP_APPS = (
     ("xfce4-keyboard-settings", "xfce4-keyboard-settings"),
     ("xfce4-settings-editor", "xfce4-settings-editor"), ("transmission-gtk", "transmission"),
     ("xarchiver", "xarchiver"), ("meld", "meld"), ("catfish", "catfish"),
+    ("gedit", "gedit"), ("gnumeric", "gnumeric"), ("glade", "glade"),
+    ("gnome-system-monitor", "gnome-system-monitor"), ("file-roller", "file-roller"),
+    ("simple-scan", "simple-scan"),
 )  # fmt: skip
 YAD = (
     "--form --field=Name --field=Age:NUM --field=Subscribe:CHK --field=Colour:CLR "
@@ -102,7 +105,7 @@ YAD = (
 
 MENU_BAR_APPS = frozenset({
     "pluma", "mate-calc", "geany", "atril", "engrampa", "thunar", "ristretto", "gucharmap",
-    "transmission-gtk", "xarchiver", "demo-application_demo",
+    "transmission-gtk", "xarchiver", "demo-application_demo", "gnumeric",
 })  # fmt: skip
 POPUP_SHARE = 0.6  # of a menu-bar app's captures: the bench's menus are open popups too
 

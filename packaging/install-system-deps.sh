@@ -21,6 +21,7 @@ PACKAGES=(
   # more real GTK 3 apps for those training images (none of them is in a bench)
   yad pluma mate-calc geany atril engrampa thunar ristretto xfce4-taskmanager gucharmap
   xfce4-settings transmission-gtk xarchiver meld catfish
+  gedit gnumeric glade gnome-system-monitor file-roller simple-scan
   # PyGObject for the system Python: our random GTK widget windows (bench/gtk_scene_app.py)
   python3-gi gir1.2-gtk-3.0
   # fonts: Latin and CJK, so typed CJK text renders and OCR sees it
