@@ -324,7 +324,24 @@ def window_sample(image: Image.Image, elements: list[Element], window: Box,
     return (image, boxes) if boxes else None
 
 
-def build(out: Path, count: int, seed: int, use_scenes: bool = False) -> Path:
+def select_apps(catalogue: list[App], names: str) -> list[App]:
+    """The apps whose name is in the comma list `names` ("" keeps all).
+
+    Raises SystemExit naming the unknown ones, with the names there are.
+    """
+    if not names:
+        return catalogue
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    known = {app.name for app in catalogue}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown app(s) {', '.join(unknown)}; the apps are: "
+                         f"{', '.join(sorted(known))}")  # fmt: skip
+    return [app for app in catalogue if app.name in wanted]
+
+
+def build(out: Path, count: int, seed: int, use_scenes: bool = False, only: str = "") -> Path:
+    """only: a comma list of app names (`select_apps`), e.g. to add apps new to the catalogue."""
     if use_scenes:
         require_scene_python()
     writer = DatasetWriter(out)
@@ -333,7 +350,7 @@ def build(out: Path, count: int, seed: int, use_scenes: bool = False) -> Path:
     by_size: dict[tuple[int, int], list[tuple[int, random.Random]]] = {}
     for i, rng in plan:
         by_size.setdefault(SIZES[i % len(SIZES)], []).append((i, rng))
-    catalogue = scenes(seed, count) if use_scenes else apps()
+    catalogue = scenes(seed, count) if use_scenes else select_apps(apps(), only)
     progress = len(done)
     for (width, height), jobs in by_size.items():
         with VirtualDisplay(width=width, height=height) as display:
@@ -362,9 +379,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scenes", action="store_true",
                         help="our random GTK widget windows instead of the real apps")  # fmt: skip
+    parser.add_argument(
+        "--apps", default="", help="only these apps, a comma list of names (e.g. gnumeric,gedit)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    build(args.out, args.count, args.seed, use_scenes=args.scenes)
+    build(args.out, args.count, args.seed, use_scenes=args.scenes, only=args.apps)
     return 0
 
 

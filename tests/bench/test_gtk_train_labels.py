@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from bench.gtk_train_set import (
     MENU_BAR_APPS,
     apps,
@@ -11,6 +12,7 @@ from bench.gtk_train_set import (
     label,
     label_crop,
     menu_keys,
+    select_apps,
     window_elements,
     window_sample,
 )
@@ -140,3 +142,13 @@ def test_a_window_sample_takes_in_its_open_menu_and_drops_what_the_menu_hides() 
         (200, 174, 280, 204, "button"),
     ]
     assert window_sample(screen, tree[:1], Box(100, 50, 400, 250), 0) is None
+
+
+def test_apps_can_be_narrowed_to_a_named_few() -> None:
+    catalogue = apps()
+    assert select_apps(catalogue, "") == catalogue
+    chosen = select_apps(catalogue, "gnumeric, gedit")
+    assert [a.name for a in chosen] == ["gedit", "gnumeric"]  # catalogue order
+    assert chosen[1].menu_bar
+    with pytest.raises(SystemExit, match=r"unknown app.*gnumerik.*the apps are:.*gnumeric"):
+        select_apps(catalogue, "gnumerik")
