@@ -325,13 +325,13 @@ def window_sample(image: Image.Image, elements: list[Element], window: Box,
 
 
 def select_apps(catalogue: list[App], names: str) -> list[App]:
-    """The apps whose name is in the comma list `names` ("" keeps all).
+    """The apps whose name is in the comma list `names` (one naming none keeps all).
 
     Raises SystemExit naming the unknown ones, with the names there are.
     """
-    if not names:
-        return catalogue
     wanted = [n.strip() for n in names.split(",") if n.strip()]
+    if not wanted:
+        return catalogue
     known = {app.name for app in catalogue}
     unknown = [n for n in wanted if n not in known]
     if unknown:

@@ -147,6 +147,7 @@ def test_a_window_sample_takes_in_its_open_menu_and_drops_what_the_menu_hides() 
 def test_apps_can_be_narrowed_to_a_named_few() -> None:
     catalogue = apps()
     assert select_apps(catalogue, "") == catalogue
+    assert select_apps(catalogue, " , ") == catalogue  # never an empty catalogue to cycle
     chosen = select_apps(catalogue, "gnumeric, gedit")
     assert [a.name for a in chosen] == ["gedit", "gnumeric"]  # catalogue order
     assert chosen[1].menu_bar
