@@ -86,6 +86,21 @@ DESKTOP_APPS = (
     ("gedit", "gedit"), ("gnumeric", "gnumeric"), ("glade", "glade"),
     ("gnome-system-monitor", "gnome-system-monitor"), ("file-roller", "file-roller"),
     ("simple-scan", "simple-scan"),
+    ("xfce4-screenshooter", "xfce4-screenshooter"), ("gtkhash", "gtkhash"),
+    ("gnome-nettool", "gnome-nettool"), ("abiword", "abiword"), ("xournalpp", "xournalpp"),
+    ("homebank", "homebank"), ("mate-search-tool", "mate-search-tool"),
+    ("mate-dictionary", "mate-dictionary"), ("mate-system-log", "mate-system-log"),
+    ("mate-system-monitor", "mate-system-monitor"), ("exfalso", "exfalso"),
+    ("remmina", "remmina"), ("xfce4-dict", "xfce4-dict"),
+    ("transmission-remote-gtk", "transmission-remote-gtk"), ("eog", "eog"),
+    ("gcolor3", "gcolor3"), ("bluefish", "bluefish"), ("claws-mail", "claws-mail"),
+    ("mate-appearance-properties", "mate-appearance-properties"),
+    ("mate-keyboard-properties", "mate-keyboard-properties"),
+    ("mate-mouse-properties", "mate-mouse-properties"),
+    ("mate-keybinding-properties", "mate-keybinding-properties"),
+    ("mate-network-properties", "mate-network-properties"),
+    ("mate-default-applications-properties", "mate-default-applications-properties"),
+    ("mate-disk-usage-analyzer", "mate-disk-usage-analyzer"), ("font-manager", "font-manager"),
 )  # fmt: skip
 YAD = (
     "--form --field=Name --field=Age:NUM --field=Subscribe:CHK --field=Colour:CLR "
@@ -105,7 +120,9 @@ YAD = (
 
 MENU_BAR_APPS = frozenset({
     "pluma", "mate-calc", "geany", "atril", "engrampa", "thunar", "ristretto", "gucharmap",
-    "transmission-gtk", "xarchiver", "demo-application_demo", "gnumeric",
+    "transmission-gtk", "xarchiver", "demo-application_demo", "gnumeric", "gtkhash", "abiword",
+    "xournalpp", "homebank", "mate-dictionary", "mate-system-log", "mate-system-monitor",
+    "exfalso", "transmission-remote-gtk", "bluefish", "mate-disk-usage-analyzer",
 })  # fmt: skip
 POPUP_SHARE = 0.6  # of a menu-bar app's captures: the bench's menus are open popups too
 

@@ -22,6 +22,9 @@ PACKAGES=(
   yad pluma mate-calc geany atril engrampa thunar ristretto xfce4-taskmanager gucharmap
   xfce4-settings transmission-gtk xarchiver meld catfish
   gedit gnumeric glade gnome-system-monitor file-roller simple-scan
+  xfce4-screenshooter gtkhash gnome-nettool abiword xournalpp homebank mate-utils
+  mate-system-monitor exfalso remmina xfce4-dict transmission-remote-gtk eog gcolor3 bluefish
+  claws-mail mate-control-center font-manager
   # PyGObject for the system Python: our random GTK widget windows (bench/gtk_scene_app.py)
   python3-gi gir1.2-gtk-3.0
   # fonts: Latin and CJK, so typed CJK text renders and OCR sees it

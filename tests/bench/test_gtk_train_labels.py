@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 
 import pytest
 from bench.gtk_train_set import (
@@ -98,6 +99,13 @@ def test_menu_keys_open_one_of_the_first_four_menus() -> None:
 def test_menu_bar_apps_are_all_in_the_catalogue() -> None:
     names = {app.name for app in apps() if app.menu_bar}
     assert names == MENU_BAR_APPS
+
+
+def test_every_catalogued_program_is_installed() -> None:
+    # packaging/install-system-deps.sh installs them; an app added to the
+    # catalogue but not to the script would only log "showed no window".
+    missing = sorted({app.command[0] for app in apps() if shutil.which(app.command[0]) is None})
+    assert not missing, f"add their Debian packages to packaging/install-system-deps.sh: {missing}"
 
 
 def test_widgets_under_an_open_popup_menu_are_dropped() -> None:
