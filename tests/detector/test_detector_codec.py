@@ -83,6 +83,24 @@ def test_prepare_pads_to_the_grid_and_reports_the_way_back() -> None:
     assert back_y == pytest.approx(1080 / 810)
 
 
+def test_prepare_writes_the_same_pixels_as_a_plain_resize() -> None:
+    # Resized straight into the padded array (a strided view when the width
+    # is padded too): the pixels must be those of the plain resize.
+    pixels = np.random.default_rng(1).integers(0, 256, (1000, 1900, 3), dtype=np.uint8)
+    image = Image.fromarray(pixels)
+    array, _, _ = prepare(image, 0.75)
+    assert array.shape == (1, 768, 1440, 3)  # 750 high, 1425 wide: both padded
+    assert np.array_equal(array[0, :750, :1425], resize(image, (1425, 750)))
+    assert array[0, 750:].max() == 0
+    assert array[0, :, 1425:].max() == 0
+    into = np.full((20, 30, 3), 7, np.uint8)
+    assert resize(image, (10, 10), into=into[5:15, 5:15]) is not None
+    assert np.array_equal(into[5:15, 5:15], resize(image, (10, 10)))
+    outside = np.ones(into.shape[:2], bool)
+    outside[5:15, 5:15] = False
+    assert (into[outside] == 7).all()
+
+
 def test_suppression_is_per_class() -> None:
     dets = [
         Detection(0, 0, 100, 30, cls=4, score=0.9),
