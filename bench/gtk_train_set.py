@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -309,7 +310,9 @@ def capture(display: VirtualDisplay, desktop: LocalDesktop, app: App, theme: str
         window_box = _window_box(display, window)
         expert = AtspiExpert(focused_app_only=True)
         try:
-            elements = expert.parse(image)
+            nodes = expert.snapshot()
+            elements = expert.elements(nodes, image.size)
+            greyed = expert.greyed(nodes, image.size)
         finally:
             expert.close()
     finally:
@@ -324,21 +327,51 @@ def capture(display: VirtualDisplay, desktop: LocalDesktop, app: App, theme: str
     if window_box is None:
         return None
     margin = rng.randint(0, 80)  # some desktop around the window, as in real screenshots
-    labelled = window_sample(image, elements, window_box, margin)
+    labelled = window_sample(image, elements, window_box, margin, greyed)
     if labelled is None:
         return None
-    return Sample(labelled[0], labelled[1], "gtk", 0, {"app": app.name, "theme": theme})
+    crop, boxes, greyed_regions = labelled
+    return Sample(crop, boxes, "gtk", 0, {"app": app.name, "theme": theme}, greyed_regions)
 
 
-def window_sample(image: Image.Image, elements: list[Element], window: Box,
-                  margin: int) -> tuple[Image.Image, list[LabeledBox]] | None:  # fmt: skip
+Region = tuple[int, int, int, int]
+
+
+def window_sample(image: Image.Image, elements: list[Element], window: Box, margin: int,
+                  greyed: Sequence[Element] = ()
+                  ) -> tuple[Image.Image, list[LabeledBox], list[Region]] | None:  # fmt: skip
     """The screenshot cropped to the window (and its open menu), with the labels
-    of what shows there; None when nothing labelled shows."""
+    of what shows there and the regions of the window's greyed-out controls
+    (background: no targets); None when nothing labelled shows."""
     mine = window_elements(elements, window)
     crop = label_crop(window, mine, margin, Box(0, 0, image.width, image.height))
     image = image.crop((crop.left, crop.top, crop.right, crop.bottom))
-    boxes = drop_covered_by_popup(label(image, mine, crop))
-    return (image, boxes) if boxes else None
+    grey = greyed_in(greyed, window, crop)
+    # A menu whose items are all greyed out hides what lies under it all the same.
+    grey_items = [LabeledBox(*region, "menu_item") for region, role in grey
+                  if role in ("menu_item", "menu")]  # fmt: skip
+    shown = drop_covered_by_popup(label(image, mine, crop) + grey_items)
+    boxes = [b for b in shown if b not in grey_items]
+    if not boxes:
+        return None
+    return image, boxes, [region for region, _ in grey]
+
+
+def greyed_in(greyed: Sequence[Element], window: Box, crop: Box) -> list[tuple[Region, str]]:
+    """The greyed-out controls centred in `window`, in `crop` coordinates (clipped,
+    >= 4x4), with their roles."""
+    regions = []
+    for element in greyed:
+        b = element.box
+        cx, cy = (b.left + b.right) / 2, (b.top + b.bottom) / 2
+        if not (window.left <= cx < window.right and window.top <= cy < window.bottom):
+            continue  # another window's, which the active one may hide
+        left, top = max(crop.left, b.left) - crop.left, max(crop.top, b.top) - crop.top
+        right = min(crop.right, b.right) - crop.left
+        bottom = min(crop.bottom, b.bottom) - crop.top
+        if right - left >= 4 and bottom - top >= 4:
+            regions.append(((left, top, right, bottom), element.role))
+    return regions
 
 
 def select_apps(catalogue: list[App], names: str) -> list[App]:

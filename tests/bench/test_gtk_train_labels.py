@@ -139,9 +139,14 @@ def test_a_window_sample_takes_in_its_open_menu_and_drops_what_the_menu_hides() 
         _el("button", (110, 100, 190, 118)),  # under the open menu (its text shows there)
         _el("button", (300, 200, 380, 230)),
     ]
-    sample = window_sample(screen, tree, Box(100, 50, 400, 250), 0)
+    greyed = [
+        _el("button", (310, 130, 390, 160)),  # the window's own, greyed out
+        _el("button", (500, 300, 560, 330)),  # another window's
+    ]
+    sample = window_sample(screen, tree, Box(100, 50, 400, 250), 0, greyed)
     assert sample is not None
-    image, boxes = sample
+    image, boxes, greyed_regions = sample
+    assert greyed_regions == [(210, 104, 290, 134)]  # in the crop, which starts at (100, 26)
     assert image.size == (300, 239)  # 24 px above the window for its title bar, to the menu's end
     assert [(b.left, b.top, b.right, b.bottom, b.cls) for b in boxes] == [
         (0, 44, 50, 64, "menu_item"),
@@ -161,3 +166,27 @@ def test_apps_can_be_narrowed_to_a_named_few() -> None:
     assert chosen[1].menu_bar
     with pytest.raises(SystemExit, match=r"unknown app.*gnumerik.*the apps are:.*gnumeric"):
         select_apps(catalogue, "gnumerik")
+
+
+def test_an_open_menu_of_greyed_out_items_hides_what_lies_under_it() -> None:
+    screen = Image.new("RGB", (640, 400), (30, 30, 30))
+    draw = ImageDraw.Draw(screen)
+    draw.rectangle((100, 50, 400, 250), fill=(240, 240, 240))  # the window
+    for box in [(100, 70, 150, 90), (100, 150, 300, 175), (100, 180, 300, 205)]:
+        draw.rectangle(box, outline=(0, 0, 0), fill=(200, 200, 200))
+    tree = [
+        _el("window", (100, 50, 400, 250)),
+        _el("menu", (100, 70, 150, 90)),  # the bar's entry, whose menu is open
+        _el("list_item", (100, 150, 300, 175)),  # under the open menu
+        _el("list_item", (100, 180, 300, 205)),  # under it too
+    ]
+    greyed = [_el("menu_item", (105, 95, 300, 120)), _el("menu_item", (105, 120, 300, 215))]
+    sample = window_sample(screen, tree, Box(100, 50, 400, 250), 0, greyed)
+    assert sample is not None
+    _, boxes, greyed_regions = sample
+    assert [b.cls for b in boxes] == ["menu_item"]  # the list rows are hidden
+    assert len(greyed_regions) == 2
+    # With no greyed menu open, the rows show.
+    sample = window_sample(screen, tree, Box(100, 50, 400, 250), 0)
+    assert sample is not None
+    assert sorted(b.cls for b in sample[1]) == ["list_item", "list_item", "menu_item"]

@@ -130,3 +130,25 @@ def test_the_command_marks_every_folder_with_the_shipped_model(tmp_path: Path) -
     for folder in folders:
         (record,) = read_dataset(folder)
         assert record.ignore, "the shipped model finds the buttons that the label misses"
+
+
+def test_what_lies_on_a_greyed_out_control_stays_background(tmp_path: Path) -> None:
+    # A greyed-out control is no target (the a11y tree and the bench leave it
+    # out): the teacher must not turn its detection there into an ignored
+    # region, which would stop training from teaching it as background.
+    image = small_window()
+    detector = OnnxDetector(score_threshold=0.2)
+    everything = [(e.box.left, e.box.top, e.box.right, e.box.bottom) for e in detector.parse(image)]
+    found = sorted(b for b in everything if not any(_overlap(b, o) for o in everything if o != b))
+    assert len(found) >= 3
+    greyed = found[0]
+    # A region a little larger than the detection: the control's whole box.
+    region = (greyed[0] - 2, greyed[1] - 2, greyed[2] + 2, greyed[3] + 2)
+    writer = DatasetWriter(tmp_path)
+    writer.add(Sample(image, [LabeledBox(0, 380, 5, 390, "tab")], "gtk", 1, greyed=[region]))
+    mark_folder(detector, tmp_path, adopt=(), progress=False)
+    record = next(read_dataset(tmp_path))
+    assert record.greyed == (region,)  # read back from labels.jsonl
+    ignored = set(record.ignore)
+    assert greyed not in ignored
+    assert set(found[1:]) <= ignored  # the others are marked as before

@@ -86,6 +86,10 @@ def test_greyed_out_controls_are_no_targets() -> None:
         _node("label", "Name:", (10, 40, 40, 20), sensitive=False),  # text, not a control
     ]
     assert [e.text for e in expert.elements(nodes, (400, 300))] == ["Cancel", "Name:"]
+    # What detector training takes as background: the greyed-out control alone.
+    assert expert.greyed(nodes, (400, 300)) == [
+        Element(Box(10, 10, 50, 30), "button", "Save", "atspi", 1.0)
+    ]
 
 
 def test_elements_map_clip_and_drop() -> None:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,8 +134,21 @@ class AtspiExpert:
                 return self._walk(self._connection())
 
     def elements(self, nodes: Iterable[AccessibleNode], size: tuple[int, int]) -> list[Element]:
-        """Nodes as Elements: boxes mapped into a `size` image and clipped, roles mapped."""
-        out = []
+        """Nodes as Elements: boxes mapped into a `size` image and clipped, roles mapped.
+
+        A greyed-out control is on screen but clicking it does nothing: it is
+        no target (OCR alone cannot read it either), so it is left out.
+        """
+        return [element for element, sensitive in self._mapped(nodes, size) if sensitive]
+
+    def greyed(self, nodes: Iterable[AccessibleNode], size: tuple[int, int]) -> list[Element]:
+        """The greyed-out (insensitive) controls that `elements` leaves out: what
+        detector training treats as background, since they are no targets."""
+        return [element for element, sensitive in self._mapped(nodes, size) if not sensitive]
+
+    def _mapped(self, nodes: Iterable[AccessibleNode],
+                size: tuple[int, int]) -> Iterator[tuple[Element, bool]]:  # fmt: skip
+        """(element, whether it is a target) for each node that shows with a box."""
         for node in nodes:
             if node.extents is None or node.depth == 0:
                 continue
@@ -148,12 +161,8 @@ class AtspiExpert:
             if box is None:
                 continue
             role = map_role(node.role, node.parent_role)
-            if role in _ACTIONABLE and not node.has_state(STATE_SENSITIVE):
-                # A greyed-out button is on screen but clicking it does nothing:
-                # it is no target (OCR alone cannot read it either).
-                continue
-            out.append(Element(box=box, role=role, text=text, source=self.name, score=1.0))
-        return out
+            sensitive = role not in _ACTIONABLE or node.has_state(STATE_SENSITIVE)
+            yield Element(box=box, role=role, text=text, source=self.name, score=1.0), sensitive
 
     # -- internals ---------------------------------------------------------
 

@@ -9,7 +9,10 @@ object per image:
      "boxes": [[left, top, right, bottom, "button"], ...]}
 
 Boxes are in image pixels, right/bottom exclusive, with class names from
-`DETECTOR_CLASSES`. Generators append through `DatasetWriter`, so several
+`DETECTOR_CLASSES`. A screenshot labelled from an accessibility tree may add
+`"greyed": [[left, top, right, bottom], ...]`: its greyed-out controls, which
+are no targets (the tree and the bench leave them out) and so are background;
+the teacher (below) leaves them so. Generators append through `DatasetWriter`, so several
 generators can fill one dataset and a broken run loses only its last image.
 
 An optional `teacher.jsonl` beside the labels (`grounding.detector.teacher`
@@ -59,6 +62,7 @@ class Sample:
     source: str  # "qt" | "web" | ...
     seed: int
     meta: dict[str, Any] = field(default_factory=dict)
+    greyed: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,8 @@ class Record:
     seed: int
     # Regions taught as neither element nor background (see the module doc).
     ignore: tuple[tuple[int, int, int, int], ...] = ()
+    # Greyed-out controls: background, whatever a teacher finds there.
+    greyed: tuple[tuple[int, int, int, int], ...] = ()
 
     def load(self) -> Image.Image:
         """The image at the size its boxes refer to."""
@@ -101,6 +107,7 @@ class DatasetWriter:
             "seed": sample.seed,
             "boxes": [b.to_list() for b in sample.boxes],
             **({"meta": sample.meta} if sample.meta else {}),
+            **({"greyed": [list(g) for g in sample.greyed]} if sample.greyed else {}),
         }
         with self._labels.open("a", encoding="utf-8") as out:
             out.write(json.dumps(line) + "\n")
@@ -181,4 +188,5 @@ def read_dataset(root: Path, teacher: bool = True) -> Iterator[Record]:
             path=root / row["image"], width=int(row["width"]), height=int(row["height"]),
             boxes=boxes + list(marks.boxes), source=str(row["source"]), seed=int(row["seed"]),
             ignore=marks.ignore,
+            greyed=tuple((int(a), int(b), int(c), int(d)) for a, b, c, d in row.get("greyed", ())),
         )  # fmt: skip

@@ -12,7 +12,9 @@ writes every detection that no label matches to the folder's
 `teacher.jsonl` (see dataset.py): as a label where the teacher is sure of a
 class it should keep (icons, by default), else as a region that training
 neither rewards nor punishes. Synthetic sources have complete labels and
-are left alone by default.
+are left alone by default. Nor does it mark what lies on a greyed-out
+control that the labels record (`Record.greyed`): such a control is no
+target, so it stays background, as the bench counts it.
 """
 
 from __future__ import annotations
@@ -53,7 +55,9 @@ def teacher_marks(
     adopt_score: float = DEFAULT_ADOPT_SCORE,
 ) -> TeacherMarks:
     """The teacher's detections on the record's image that match none of its labels:
-    those of an adopted class scored at least adopt_score as boxes, the rest ignored."""
+    those of an adopted class scored at least adopt_score as boxes, the rest ignored;
+    a detection lying mostly (half its area or more) on a greyed-out control is left
+    as background."""
     found = detector.parse(record.load())
     if not found:
         return TeacherMarks()
@@ -61,15 +65,29 @@ def teacher_marks(
                       np.float64)  # fmt: skip
     truth = np.asarray([(b.left, b.top, b.right, b.bottom) for b in record.boxes], np.float64)
     best = iou_matrix(pred, truth.reshape(-1, 4)).max(axis=1, initial=0.0)
+    on_greyed = _covered_share(pred, np.asarray(record.greyed, np.float64).reshape(-1, 4))
     ignore: list[Region] = []
     boxes: list[LabeledBox] = []
-    for i in np.flatnonzero(best < match_iou):
+    for i in np.flatnonzero((best < match_iou) & (on_greyed < 0.5)):
         element, box = found[i], found[i].box
         if element.role in adopt and (element.score or 0.0) >= adopt_score:
             boxes.append(LabeledBox(box.left, box.top, box.right, box.bottom, element.role))
         else:
             ignore.append((box.left, box.top, box.right, box.bottom))
     return TeacherMarks(tuple(ignore), tuple(boxes))
+
+
+def _covered_share(pred: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """For each predicted box, the largest share of its area that one region covers."""
+    if len(pred) == 0 or len(regions) == 0:
+        return np.zeros(len(pred))
+    width = np.minimum(pred[:, None, 2], regions[None, :, 2]) - np.maximum(
+        pred[:, None, 0], regions[None, :, 0])  # fmt: skip
+    height = np.minimum(pred[:, None, 3], regions[None, :, 3]) - np.maximum(
+        pred[:, None, 1], regions[None, :, 1])  # fmt: skip
+    inter = np.clip(width, 0, None) * np.clip(height, 0, None)
+    area = np.maximum((pred[:, 2] - pred[:, 0]) * (pred[:, 3] - pred[:, 1]), 1.0)
+    return (inter / area[:, None]).max(axis=1)
 
 
 def mark_folder(
