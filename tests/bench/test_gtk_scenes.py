@@ -37,6 +37,24 @@ def test_a_seed_draws_the_same_window_and_another_seed_another(
     assert _labels(virtual_display, desktop, 12, tmp_path) != first
 
 
+def test_greyed_out_controls_are_recorded_apart_from_the_labels(
+    virtual_display: VirtualDisplay, desktop: LocalDesktop, tmp_path: Path
+) -> None:
+    # Seed 17's window greys out four controls beside enabled twins: the
+    # accessibility tree marks them insensitive, so they are no labels, and the
+    # sample records their boxes, which the teacher leaves as background.
+    require_scene_python()
+    sample = capture(virtual_display, desktop, scenes(17, 1)[0], "Adwaita", tmp_path,
+                     random.Random(3))  # fmt: skip
+    assert sample is not None
+    assert len(sample.greyed) >= 2
+    labels = {(b.left, b.top, b.right, b.bottom) for b in sample.boxes}
+    for left, top, right, bottom in sample.greyed:
+        assert 0 <= left < right <= sample.image.width
+        assert 0 <= top < bottom <= sample.image.height
+        assert (left, top, right, bottom) not in labels
+
+
 def test_without_pygobject_the_scenes_say_what_to_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
