@@ -26,8 +26,9 @@ from typing import Any
 
 from PIL import Image
 
-from grounding import Element
+from grounding import Box, Element
 from grounding.detector.calibrate import DEFAULT_THRESHOLD
+from grounding.detector.dataset import read_dataset
 from grounding.errors import ExpertUnavailable
 from grounding.experts import ElementExpert
 from grounding.ocr import OcrConfig, TesseractOcr
@@ -116,8 +117,9 @@ def _size(frame: Frame) -> tuple[int, int]:
 
 
 def report(result: dict[str, Any], latency: dict[str, dict[str, float | int]],
-           title: str) -> list[str]:  # fmt: skip
-    """Print the tables; returns the target verdict lines (also printed)."""
+           title: str, targets: bool = True) -> list[str]:  # fmt: skip
+    """Print the tables; returns the target verdict lines (also printed; none
+    without `targets`: the issue's targets are set on the bench's frames)."""
     rows: list[dict[str, Any]] = []
     for cls, c in result["classes"].items():
         confused = ", ".join(f"{k} {v}" for k, v in list(c["confused_as"].items())[:2])
@@ -137,6 +139,8 @@ def report(result: dict[str, Any], latency: dict[str, dict[str, float | int]],
         print_table("parse() latency per frame (after one warm-up); yardstick: a plain "
                     "Tesseract read at 1x of the same frame, just before it",
                     [{"size": k, **v} for k, v in latency.items()], columns)  # fmt: skip
+    if not targets:
+        return []
     verdicts = [
         _verdict("recall (class-agnostic)", o["recall"], TARGETS["recall"], higher=True),
         _verdict("mAP@0.5", o["map"], TARGETS["map"], higher=True),
@@ -218,8 +222,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--latency-frames", type=int, default=None,
                         help="frames per size to time (default: all)")  # fmt: skip
+    parser.add_argument("--data", type=Path, nargs="+", default=None,
+                        help="score on detector dataset folders instead (their labels alone, "
+                        "every image; no latency): e.g. GTK screenshots built apart from "
+                        "training with `python -m bench.gtk_train_set --seed 1`, a broader "
+                        "set of real apps than the bench's three")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.data:
+        return score_datasets(args.data, args.model, args.threshold, args.ap_threshold)
     if not (args.set / "index.json").exists():
         print(f"building the grounding set in {args.set} (a few minutes)", file=sys.stderr)
         build(args.set)
@@ -254,6 +265,50 @@ def main(argv: list[str] | None = None) -> int:
         "frames": len(frames), "frames_glob": args.frames,
         "ap_threshold": args.ap_threshold, "gt_counts": dict(counts.most_common()),
         "result": result, "latency": latency, "targets": TARGETS, "verdicts": verdicts,
+    })  # fmt: skip
+    print(f"results: {path}")
+    return 0
+
+
+def dataset_frames(folders: list[Path]) -> list[tuple[Path, list[Element]]]:
+    """(image path, truth) of every labelled image in the folders: the labels alone,
+    without a teacher's marks, which are no ground truth."""
+    frames = []
+    for folder in folders:
+        for record in read_dataset(folder, teacher=False):
+            truth = [Element(Box(b.left, b.top, b.right, b.bottom), role=b.cls, source="labels")
+                     for b in record.boxes]  # fmt: skip
+            if truth:
+                frames.append((record.path, truth))
+    return frames
+
+
+def score_datasets(folders: list[Path], model: Path | None, threshold: float | None,
+                   ap_threshold: float) -> int:  # fmt: skip
+    """`--data`: the same tables on dataset folders (e.g. real apps the bench lacks)."""
+    try:
+        frames = dataset_frames(folders)
+    except FileNotFoundError as exc:
+        print(f"cannot score the datasets: {exc}", file=sys.stderr)
+        return 2
+    if not frames:
+        print(f"no labelled image in {', '.join(map(str, folders))}", file=sys.stderr)
+        return 2
+    make = _load_detector(model)
+    if isinstance(make, str):
+        print(f"cannot run the detector bench: {make}", file=sys.stderr)
+        return 2
+    operating = make(threshold)
+    thresholds = operating_thresholds(operating, threshold)
+    expert = make(min(ap_threshold, getattr(operating, "score_threshold", ap_threshold)))
+    pairs = [(truth, expert.parse(Image.open(path).convert("RGB")))
+             for path, truth in progress(frames, f"{expert.name} eval", len(frames))]  # fmt: skip
+    result = evaluate_detections(pairs, thresholds)
+    names = ", ".join(str(f) for f in folders)
+    report(result, {}, f"Detector on {len(frames)} labelled images of {names}", targets=False)
+    path = write_results("detector_data", {
+        "model": _model_info(getattr(expert, "model_path", model)), "data": names,
+        "frames": len(frames), "result": result,
     })  # fmt: skip
     print(f"results: {path}")
     return 0

@@ -311,3 +311,36 @@ def test_cli_with_a_stand_in_detector_and_a_frame_glob(
     assert saved["result"]["overall"]["map"] == 1.0
     assert set(saved["latency"]) == {"1920x1080"}
     assert bench_detector.main(["--set", str(tmp_path), "--frames", "nothing-*"]) == 2
+
+
+def test_cli_scores_dataset_folders_by_their_labels_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grounding.detector.dataset import (
+        DatasetWriter,
+        LabeledBox,
+        Sample,
+        TeacherMarks,
+        write_teacher,
+    )
+
+    image = Image.new("RGB", (640, 480), "white")
+    x, y = MARKED
+    ImageDraw.Draw(image).rectangle((x, y, x + 3, y + 3), fill=(255, 0, 0))
+    folder = tmp_path / "gtk-unseen"
+    labels = [LabeledBox(100, 200, 140, 224, "button"), LabeledBox(100, 300, 220, 320, "checkbox")]
+    DatasetWriter(folder).add(Sample(image, labels, "gtk", 1))
+    # A teacher's adopted box is a training aid, not ground truth.
+    icon = LabeledBox(500, 40, 530, 70, "icon")
+    write_teacher(folder, {"images/gtk-000001.webp": TeacherMarks((), (icon,))})
+    model = _red_cell_model(tmp_path / "red.onnx")
+    monkeypatch.setattr(bench._common, "RESULTS_DIR", tmp_path / "results")
+    assert bench_detector.main(["--data", str(folder), "--model", str(model)]) == 0
+    saved = json.loads((tmp_path / "results" / "detector_data.json").read_text())
+    overall = saved["result"]["overall"]
+    assert (overall["gt"], overall["predictions"]) == (2, 1)
+    assert overall["recall"] == 0.5
+    assert overall["precision"] == 1.0
+    assert saved["result"]["classes"]["button"]["ap"] == 1.0
+    assert "target" not in capsys.readouterr().out  # the targets are the bench's
+    assert bench_detector.main(["--data", str(tmp_path / "missing")]) == 2
