@@ -39,7 +39,7 @@ from desktop_agent.desktop.virtual import VirtualDisplay
 from grounding import Box, Element
 from grounding.a11y.atspi import AtspiExpert
 from grounding.detector.classes import A11Y_TO_DETECTOR
-from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample, read_dataset
+from grounding.detector.dataset import DatasetWriter, LabeledBox, Region, Sample, read_dataset
 
 logger = logging.getLogger("bench.gtk_train_set")
 
@@ -332,9 +332,6 @@ def capture(display: VirtualDisplay, desktop: LocalDesktop, app: App, theme: str
         return None
     crop, boxes, greyed_regions = labelled
     return Sample(crop, boxes, "gtk", 0, {"app": app.name, "theme": theme}, greyed_regions)
-
-
-Region = tuple[int, int, int, int]
 
 
 def window_sample(image: Image.Image, elements: list[Element], window: Box, margin: int,

@@ -36,6 +36,8 @@ from PIL import Image
 
 from .classes import CLASS_INDEX
 
+Region = tuple[int, int, int, int]  # left, top, right, bottom
+
 
 @dataclass(frozen=True, slots=True)
 class LabeledBox:
@@ -62,7 +64,7 @@ class Sample:
     source: str  # "qt" | "web" | ...
     seed: int
     meta: dict[str, Any] = field(default_factory=dict)
-    greyed: list[tuple[int, int, int, int]] = field(default_factory=list)
+    greyed: list[Region] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +78,9 @@ class Record:
     source: str
     seed: int
     # Regions taught as neither element nor background (see the module doc).
-    ignore: tuple[tuple[int, int, int, int], ...] = ()
+    ignore: tuple[Region, ...] = ()
     # Greyed-out controls: background, whatever a teacher finds there.
-    greyed: tuple[tuple[int, int, int, int], ...] = ()
+    greyed: tuple[Region, ...] = ()
 
     def load(self) -> Image.Image:
         """The image at the size its boxes refer to."""
@@ -115,8 +117,6 @@ class DatasetWriter:
 
 
 TEACHER_FILE = "teacher.jsonl"
-
-Region = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True, slots=True)
