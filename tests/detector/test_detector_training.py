@@ -17,6 +17,7 @@ from grounding.detector.codec import prepare
 from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample, read_dataset
 from grounding.detector.model import ElementDetector, ExportWrapper, from_bytes
 from grounding.detector.onnx_detector import OnnxDetector
+from grounding.detector.train import CropSet, MixedBatches
 from grounding.detector.train import main as train_main
 from grounding.errors import ExpertUnavailable
 
@@ -42,6 +43,7 @@ def test_train_resume_export_and_load(tmp_path: Path) -> None:
     assert len(list(read_dataset(data))) == 12
     out = tmp_path / "run"
     common = ["--data", str(data), "--out", str(out), "--batch", "4", "--crop", "128",
+              "--big-crop", "224", "--big-every", "2",
               "--workers", "0", "--eval-every", "1", "--width", "8"]  # fmt: skip
     assert train_main([*common, "--epochs", "1"]) == 0
     assert train_main([*common, "--epochs", "2"]) == 0  # resumes at epoch 1
@@ -77,6 +79,56 @@ def test_train_resume_export_and_load(tmp_path: Path) -> None:
     assert peaks.any()
     np.testing.assert_allclose(heat.numpy()[peaks], got[0][peaks], atol=1e-4)
     np.testing.assert_allclose(local_max[peaks], got[0][peaks], atol=1e-4)
+
+
+def test_mixed_batches_hold_fewer_bigger_crops_every_nth_batch() -> None:
+    batches = MixedBatches(count=50, batch=10, crop=128, big=256, every=3, seed=0)
+    epoch0 = list(batches)
+    assert len(epoch0) == len(batches)
+    # 10*128^2 px a batch; 256-px crops: 2 of them (~the same pixels, so seconds).
+    assert [(len(b), {side for _, side in b}) for b in epoch0] == [
+        (10, {128}),
+        (10, {128}),
+        (2, {256}),
+        (10, {128}),
+        (10, {128}),
+        (2, {256}),
+    ]
+    indices = [i for b in epoch0 for i, _ in b]
+    assert len(set(indices)) == len(indices) == 44
+    assert all(0 <= i < 50 for i in indices)
+    batches.epoch = 1
+    assert [i for b in batches for i, _ in b] != indices  # reshuffled each epoch
+    plain = MixedBatches(count=50, batch=10, crop=128, big=0, every=3, seed=0)
+    assert [len(b) for b in plain] == [10] * 5
+
+
+def test_an_element_larger_than_the_crop_is_taught_only_in_a_big_crop(tmp_path: Path) -> None:
+    """A text view much wider than a training crop is always cut off, and an
+    element cut to less than 60 % is ignored: only a crop that holds it makes
+    it a positive."""
+    writer = DatasetWriter(tmp_path)
+    image = Image.new("RGB", (640, 320), (240, 240, 240))
+    ImageDraw.Draw(image).rectangle((40, 40, 560, 260), fill=(255, 255, 255), outline=(0, 0, 0))
+    writer.add(Sample(image, [LabeledBox(40, 40, 561, 261, "text_field")], "toy", 1))
+    crops = CropSet(list(read_dataset(tmp_path)), seed=0)
+    centres = {}
+    for side in (128, 640):
+        found = 0
+        for epoch in range(12):
+            crops.epoch = epoch
+            found += int(crops[(0, side)][4].sum())  # the centre mask
+        centres[side] = found
+    # 521 px at scale 0.45..1.125 never shows 60 % of itself in 128 px
+    assert centres[128] == 0
+    assert centres[640] >= 10
+
+
+def test_crop_sides_must_be_multiples_of_the_deepest_stride(tmp_path: Path) -> None:
+    data = _toy_dataset(tmp_path / "data", 2)
+    with pytest.raises(SystemExit, match="multiples of 32"):
+        train_main(["--data", str(data), "--out", str(tmp_path / "run"), "--crop", "128",
+                    "--big-crop", "300"])  # fmt: skip
 
 
 def test_missing_or_foreign_model_says_what_to_do(tmp_path: Path) -> None:

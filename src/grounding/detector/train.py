@@ -16,15 +16,16 @@ import math
 import random
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from .classes import CLASS_INDEX, DETECTOR_CLASSES
-from .codec import STRIDE, decode, prepare, suppress
+from .codec import ALIGN, STRIDE, decode, prepare, suppress
 from .dataset import Record, read_dataset
 from .from_onnx import freeze_norms, load_onnx_weights
 from .metrics import average_precision, match
@@ -37,23 +38,66 @@ INPUT_SCALE = 0.75  # screenshots run at 3/4 size: 1920x1080 -> 1440x810
 
 
 class CropSet(Dataset[tuple[torch.Tensor, ...]]):
-    def __init__(self, records: list[Record], crop: int, seed: int) -> None:
-        self.records, self.crop, self.seed, self.epoch = records, crop, seed, 0
+    """Items are (record index, crop side): one batch holds crops of one side."""
+
+    def __init__(self, records: list[Record], seed: int) -> None:
+        self.records, self.seed, self.epoch = records, seed, 0
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
+    def __getitem__(self, item: tuple[int, int]) -> tuple[torch.Tensor, ...]:
+        index, crop = item
         rng = random.Random(self.seed * 1_000_003 + self.epoch * 10_007 + index)
         image, boxes, classes, ignored = augment(
-            self.records[index], self.crop, INPUT_SCALE, CLASS_INDEX, rng
+            self.records[index], crop, INPUT_SCALE, CLASS_INDEX, rng
         )
-        side = self.crop // STRIDE
+        side = crop // STRIDE
         t = encode(boxes, classes, side, side, len(DETECTOR_CLASSES), ignored)
         return tuple(
             torch.from_numpy(np.ascontiguousarray(a))
             for a in (image.astype(np.float32), t.heat, t.size, t.offset, t.mask, t.weight)
         )
+
+
+class MixedBatches(Sampler[list[tuple[int, int]]]):
+    """Shuffled batches of (record index, crop side), most of `crop`-sided crops.
+
+    With `big` > 0, every `every`-th batch holds fewer crops of side `big`
+    instead (about the same pixels, so about the same seconds a step). An
+    element that a crop cuts to less than 60 % of itself is ignored: at the
+    runtime scale a 512 crop seldom holds enough of a text view or an editor
+    pane, so a model taught on such crops alone does not learn to find one.
+    """
+
+    def __init__(self, count: int, batch: int, crop: int, big: int, every: int,
+                 seed: int) -> None:  # fmt: skip
+        self.count, self.batch, self.crop, self.seed, self.epoch = count, batch, crop, seed, 0
+        self.big, self.every = big, max(1, every)
+        self.big_batch = max(1, round(batch * crop * crop / (big * big))) if big else 0
+
+    def _plan(self) -> list[tuple[int, int]]:
+        """(batch size, crop side) of each batch of an epoch (the last partial one dropped)."""
+        plan: list[tuple[int, int]] = []
+        used = 0
+        while True:
+            big = self.big > 0 and len(plan) % self.every == self.every - 1
+            size, side = (self.big_batch, self.big) if big else (self.batch, self.crop)
+            if used + size > self.count:
+                return plan
+            plan.append((size, side))
+            used += size
+
+    def __len__(self) -> int:
+        return len(self._plan())
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        order = list(range(self.count))
+        random.Random(self.seed * 7919 + self.epoch).shuffle(order)
+        start = 0
+        for size, side in self._plan():
+            yield [(i, side) for i in order[start : start + size]]
+            start += size
 
 
 def focal_loss(
@@ -148,6 +192,9 @@ def train(args: argparse.Namespace) -> Path:
     device = torch.device("cuda" if torch.cuda.is_available() and not args.cpu else "cpu")
     if device.type == "cpu":
         torch.set_num_threads(args.threads)
+    if args.crop % ALIGN or args.big_crop % ALIGN:
+        raise SystemExit(f"--crop and --big-crop must be multiples of {ALIGN} (the deepest "
+                         f"stride), got {args.crop} and {args.big_crop}")  # fmt: skip
     train_set, val_set = _split(args.data)
     if not train_set:
         raise SystemExit(
@@ -158,7 +205,14 @@ def train(args: argparse.Namespace) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     model = ElementDetector(len(DETECTOR_CLASSES), args.width).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    steps_per_epoch = max(1, len(train_set) // args.batch)
+    steps_per_epoch = max(
+        1,
+        len(
+            MixedBatches(
+                len(train_set), args.batch, args.crop, args.big_crop, args.big_every, args.seed
+            )
+        ),
+    )
     total_steps = args.epochs * steps_per_epoch
     # Warm-up then cosine, as a function of the step: a resumed run with more
     # epochs simply stretches the rest of the curve.
@@ -187,17 +241,17 @@ def train(args: argparse.Namespace) -> Path:
     # Channels-last: PyTorch's CPU kernels for the depthwise convolutions run
     # ~1.4x faster a step in this layout (and so do CUDA's).
     model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    crops = CropSet(train_set, args.crop, args.seed)
+    crops = CropSet(train_set, args.seed)
+    batches = MixedBatches(len(train_set), args.batch, args.crop, args.big_crop,
+                           args.big_every, args.seed)  # fmt: skip
     logger.info("training on %d images (%d held out) on %s", len(train_set), len(val_set), device)
     run_started, stop = time.monotonic(), False
     for epoch in range(start_epoch, args.epochs):
-        crops.epoch = epoch
+        crops.epoch = batches.epoch = epoch
         model.train()
         if frozen_norms:
             freeze_norms(model)
-        loader = DataLoader(crops, batch_size=args.batch, shuffle=True, drop_last=True,
-                            num_workers=args.workers,
-                            generator=torch.Generator().manual_seed(args.seed + epoch))  # fmt: skip
+        loader = DataLoader(crops, batch_sampler=batches, num_workers=args.workers)
         sums: dict[str, float] = {}
         started = time.monotonic()
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", file=sys.stderr, leave=False)
@@ -247,6 +301,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--crop", type=int, default=384, help="training crop side (px)")
+    parser.add_argument("--big-crop", type=int, default=0,
+                        help="side of the crops of every --big-every-th batch (0: none), "
+                             "fewer of them, so that elements larger than --crop are "
+                             "seen whole (text views, editor panes); a multiple of 32")  # fmt: skip
+    parser.add_argument("--big-every", type=int, default=4)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--width", type=int, default=32, help="network width (channels)")
     parser.add_argument("--seed", type=int, default=0)
