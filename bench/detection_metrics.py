@@ -23,6 +23,10 @@ from grounding.detector.classes import A11Y_TO_DETECTOR, DETECTOR_CLASSES
 from grounding.detector.metrics import average_precision, greedy_match
 
 IOU_THRESHOLD = 0.5
+# Buckets of a truth box's longer side (px): a small icon, a control, a pane, an editor.
+SIZE_BUCKETS: tuple[tuple[str, int, int], ...] = (
+    ("< 32 px", 0, 32), ("32-127 px", 32, 128), ("128-511 px", 128, 512), (">= 512 px", 512, 10**9)
+)  # fmt: skip
 GT_MIN_SIDE = 4  # px: a box thinner than this is a hidden or collapsed node, not a target
 
 
@@ -100,6 +104,8 @@ def evaluate_detections(
     found_any: Counter[str] = Counter()
     confused: dict[str, Counter[str]] = defaultdict(Counter)
     predicted: Counter[str] = Counter()
+    by_size_truth: Counter[str] = Counter()
+    by_size_found: Counter[str] = Counter()
     for truth, preds in frames:
         t_boxes, p_boxes = boxes_array(truth), boxes_array(preds)
         p_scores = np.asarray([p.score for p in preds], np.float64)
@@ -112,6 +118,11 @@ def evaluate_detections(
         agnostic.num_truth += len(truth)
         agnostic.scores.extend(p_scores.tolist())
         agnostic.hits.extend((partner >= 0).tolist())
+        found_truth = set(partner[(partner >= 0) & keep].tolist())
+        for j, element in enumerate(truth):
+            bucket = size_bucket(element.box)
+            by_size_truth[bucket] += 1
+            by_size_found[bucket] += j in found_truth
         for i in np.where((partner >= 0) & keep)[0]:
             agnostic.found_at_threshold += 1
             t_cls, p_cls = truth[partner[i]].role, preds[i].role
@@ -156,9 +167,21 @@ def evaluate_detections(
         ),
         "map": round(float(np.mean(aps)), 4) if aps else None,
         "map_classes": len(aps),
-    }
+        # Class-agnostic recall at the operating point by the truth box's size.
+        "recall_by_size": {
+            name: {"gt": by_size_truth[name],
+                   "recall": _ratio(by_size_found[name], by_size_truth[name])}
+            for name, _, _ in SIZE_BUCKETS if by_size_truth[name]
+        },
+    }  # fmt: skip
     shown = threshold if isinstance(threshold, float | int) else dict(threshold)
     return {"iou": iou, "threshold": shown, "overall": overall, "classes": classes}
+
+
+def size_bucket(box: Box) -> str:
+    """The SIZE_BUCKETS name of a box, by its longer side."""
+    side = max(box.right - box.left, box.bottom - box.top)
+    return next(name for name, low, high in SIZE_BUCKETS if low <= side < high)
 
 
 def _class_order(name: str) -> tuple[int, str]:

@@ -34,6 +34,7 @@ from grounding.experts import ElementExpert
 from grounding.ocr import OcrConfig, TesseractOcr
 
 from ._common import print_table, progress, summarize_ms, write_results
+from .detection_drawing import save_failures
 from .detection_metrics import IOU_THRESHOLD, detection_ground_truth, evaluate_detections
 from .grounding_eval import Frame, load_set, select_frames
 from .grounding_set import DEFAULT_OUT, build
@@ -57,13 +58,17 @@ def truth_counts(frames: list[Frame]) -> Counter[str]:
 
 
 def evaluate_expert(frames: list[Frame], expert: ElementExpert,
-                    threshold: float | dict[str, float],
-                    iou: float = IOU_THRESHOLD) -> dict[str, Any]:  # fmt: skip
-    """Run the expert once per frame and score it against the a11y ground truth."""
+                    threshold: float | dict[str, float], iou: float = IOU_THRESHOLD,
+                    draw: Path | None = None) -> dict[str, Any]:  # fmt: skip
+    """Run the expert once per frame and score it against the a11y ground truth;
+    with `draw`, each frame's misses and false positives are pictured there."""
     pairs = []
     for frame in progress(frames, f"{expert.name} eval", len(frames)):
         image = Image.open(frame.image_path).convert("RGB")
-        pairs.append((frame_truth(frame, image), expert.parse(image)))
+        truth, preds = frame_truth(frame, image), expert.parse(image)
+        pairs.append((truth, preds))
+        if draw is not None:
+            save_failures(draw, frame.image_path.name, image, truth, preds, threshold)
     return evaluate_detections(pairs, threshold, iou)
 
 
@@ -134,6 +139,10 @@ def report(result: dict[str, Any], latency: dict[str, dict[str, float | int]],
     rows.append({"class": f"**mAP@0.5 ({o['map_classes']} classes)**", "AP@0.5": _num(o["map"])})
     print_table(title, rows, ["class", "GT", "found (any class)", "recall", "precision",
                               "AP@0.5", "predictions", "found as"])  # fmt: skip
+    by_size = [{"size": k, "GT": v["gt"], "recall": _num(v["recall"])}
+               for k, v in o.get("recall_by_size", {}).items()]  # fmt: skip
+    print_table("Class-agnostic recall by the size of the truth box (its longer side)",
+                by_size, ["size", "GT", "recall"])  # fmt: skip
     if latency:
         columns = ["size", "median_ms", "p90_ms", "n", "yardstick_ms", "x_yardstick"]
         print_table("parse() latency per frame (after one warm-up); yardstick: a plain "
@@ -222,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--latency-frames", type=int, default=None,
                         help="frames per size to time (default: all)")  # fmt: skip
+    parser.add_argument("--draw", type=Path, default=None,
+                        help="save each frame with its misses (red), finds (green) and false "
+                        "positives (blue) at the operating point into this folder")  # fmt: skip
     parser.add_argument("--data", type=Path, nargs="+", default=None,
                         help="score on detector dataset folders instead (their labels alone, "
                         "every image; no latency): e.g. GTK screenshots built apart from "
@@ -230,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.data:
-        return score_datasets(args.data, args.model, args.threshold, args.ap_threshold)
+        return score_datasets(args.data, args.model, args.threshold, args.ap_threshold,
+                              args.draw)  # fmt: skip
     if not (args.set / "index.json").exists():
         print(f"building the grounding set in {args.set} (a few minutes)", file=sys.stderr)
         build(args.set)
@@ -250,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     thresholds = operating_thresholds(operating, args.threshold)
     lowest = getattr(operating, "score_threshold", args.ap_threshold)  # a stand-in may have none
     expert = make(min(args.ap_threshold, lowest))
-    result = evaluate_expert(frames, expert, thresholds)
+    result = evaluate_expert(frames, expert, thresholds, draw=args.draw)
     latency = measure_latency(frames, operating, args.latency_frames, plain_tesseract())
     sizes = sorted({tuple(f.meta.get("size", ())) for f in frames})
     shown = (
@@ -284,7 +297,7 @@ def dataset_frames(folders: list[Path]) -> list[tuple[Path, list[Element]]]:
 
 
 def score_datasets(folders: list[Path], model: Path | None, threshold: float | None,
-                   ap_threshold: float) -> int:  # fmt: skip
+                   ap_threshold: float, draw: Path | None = None) -> int:  # fmt: skip
     """`--data`: the same tables on dataset folders (e.g. real apps the bench lacks)."""
     try:
         frames = dataset_frames(folders)
@@ -301,8 +314,13 @@ def score_datasets(folders: list[Path], model: Path | None, threshold: float | N
     operating = make(threshold)
     thresholds = operating_thresholds(operating, threshold)
     expert = make(min(ap_threshold, getattr(operating, "score_threshold", ap_threshold)))
-    pairs = [(truth, expert.parse(Image.open(path).convert("RGB")))
-             for path, truth in progress(frames, f"{expert.name} eval", len(frames))]  # fmt: skip
+    pairs = []
+    for path, truth in progress(frames, f"{expert.name} eval", len(frames)):
+        image = Image.open(path).convert("RGB")
+        pairs.append((truth, expert.parse(image)))
+        if draw is not None:
+            name = f"{path.parent.parent.name}-{path.name}"  # folder/images/x.webp
+            save_failures(draw, name, image, truth, pairs[-1][1], thresholds)
     result = evaluate_detections(pairs, thresholds)
     names = ", ".join(str(f) for f in folders)
     report(result, {}, f"Detector on {len(frames)} labelled images of {names}", targets=False)

@@ -335,8 +335,14 @@ def test_cli_scores_dataset_folders_by_their_labels_alone(
     write_teacher(folder, {"images/gtk-000001.webp": TeacherMarks((), (icon,))})
     model = _red_cell_model(tmp_path / "red.onnx")
     monkeypatch.setattr(bench._common, "RESULTS_DIR", tmp_path / "results")
-    assert bench_detector.main(["--data", str(folder), "--model", str(model)]) == 0
+    draw = tmp_path / "draw"
+    args = ["--data", str(folder), "--model", str(model), "--draw", str(draw)]
+    assert bench_detector.main(args) == 0
     saved = json.loads((tmp_path / "results" / "detector_data.json").read_text())
+    # The picture: the missed checkbox outlined in red, the found button in green.
+    picture = Image.open(draw / "gtk-unseen-gtk-000001.png")
+    assert picture.getpixel((160, 300))[:3] == (230, 0, 0)
+    assert picture.getpixel((120, 200))[:3] == (0, 170, 0)
     overall = saved["result"]["overall"]
     assert (overall["gt"], overall["predictions"]) == (2, 1)
     assert overall["recall"] == 0.5
