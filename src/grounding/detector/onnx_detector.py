@@ -3,6 +3,11 @@
 The model file carries its own contract in its metadata (class names, the
 scale to run at), so a retrained model drops in without code changes.
 
+Boxes of the classes that the greyed-out classifier (greyed_filter) applies
+to have their scores multiplied by (1 - P(greyed out)) before the thresholds:
+a greyed-out control is no target, and the detector alone finds it as
+readily as its live twin.
+
 A table's empty cells are added from the grid its sure cells draw
 (`tables.complete_tables`), within the image parsed: when IncrementalExpert
 re-parses only a changed region, the grid is the one its crop shows, so an
@@ -25,7 +30,8 @@ from grounding.onnx_model import open_session
 from grounding.types import Box, Element
 
 from .calibrate import DEFAULT_THRESHOLD, METADATA_KEY
-from .codec import decode, prepare, suppress
+from .codec import Detection, decode, prepare, suppress
+from .greyed_filter import GreyedFilter
 from .tables import complete_tables
 
 logger = logging.getLogger(__name__)
@@ -47,10 +53,14 @@ class OnnxDetector:
         model_path: Path | None = None,
         score_threshold: float | None = None,
         threads: int | None = None,
+        greyed_model: Path | None = None,
+        greyed: bool = True,
     ) -> None:
         """score_threshold: one cut-off for every class; None uses the per-class
         thresholds calibrated into the model (grounding.detector.calibrate), or
-        DEFAULT_THRESHOLD for a model without them."""
+        DEFAULT_THRESHOLD for a model without them. greyed: lower the scores of
+        greyed-out controls with the classifier at `greyed_model` (default: the
+        shipped one; without it, a warning and no lowering)."""
         path = Path(model_path) if model_path is not None else default_model_path()
         if not path.is_file():
             raise ExpertUnavailable(
@@ -81,6 +91,15 @@ class OnnxDetector:
         self._cell_class = self.classes.index("list_item") if "list_item" in self.classes else -1
         self._sure_cell = float(calibrated[self._cell_class]) if self._cell_class >= 0 else 1.0
         self.model_path = path
+        self.greyed: GreyedFilter | None = None
+        if greyed:
+            try:
+                self.greyed = GreyedFilter(greyed_model, threads=1)
+            except ExpertUnavailable as exc:
+                logger.warning("detector without the greyed-out classifier: %s", exc)
+        self._greyed_ids = frozenset(
+            i for i, name in enumerate(self.classes) if self.greyed and name in self.greyed.classes
+        )
 
     @property
     def score_threshold(self) -> float:
@@ -90,10 +109,9 @@ class OnnxDetector:
     def parse(self, image: Image.Image) -> list[Element]:
         array, back_x, back_y = prepare(image, self.scale)
         heat, size, offset = self._session.run(None, {"image": array})
-        detections = suppress(
-            [d for d in decode(heat[0], size[0], offset[0], self.score_threshold)
-             if d.score >= self.thresholds[d.cls]]
-        )  # fmt: skip
+        decoded = decode(heat[0], size[0], offset[0], self.score_threshold)
+        decoded = self._lower_greyed(image, decoded, back_x, back_y)
+        detections = suppress([d for d in decoded if d.score >= self.thresholds[d.cls]])
         if self._cell_class >= 0:
             detections = complete_tables(detections, self._cell_class, self._sure_cell)
         elements = []
@@ -110,3 +128,20 @@ class OnnxDetector:
             )  # fmt: skip
         logger.debug("detector: %d elements", len(elements))
         return elements
+
+    def _lower_greyed(self, image: Image.Image, detections: list[Detection], back_x: float,
+                      back_y: float) -> list[Detection]:  # fmt: skip
+        """Scores of the greyed filter's classes times (1 - P(greyed out)), re-sorted."""
+        judged = [i for i, d in enumerate(detections)
+                  if d.cls in self._greyed_ids and d.score >= self.thresholds[d.cls]]  # fmt: skip
+        if self.greyed is None or not judged:
+            return detections
+        boxes = [(d.left * back_x, d.top * back_y, d.right * back_x, d.bottom * back_y)
+                 for d in (detections[i] for i in judged)]  # fmt: skip
+        rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+        greyed = self.greyed.probabilities(rgb, boxes)
+        out = list(detections)
+        for i, p in zip(judged, greyed, strict=True):
+            d = out[i]
+            out[i] = Detection(d.left, d.top, d.right, d.bottom, d.cls, d.score * (1.0 - float(p)))
+        return sorted(out, key=lambda d: -d.score)
