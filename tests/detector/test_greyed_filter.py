@@ -55,7 +55,8 @@ def test_the_shipped_classifier_tells_disabled_qt_widgets_from_live_ones() -> No
     """Trained on GTK screenshots only; Qt's Fusion style is another toolkit's look."""
     pixels, boxes = _window()
     greyed = GreyedFilter()
-    assert {"checkbox", "radio", "dropdown"} <= greyed.classes
+    # Radio buttons are left out: a colour chooser's pale swatches are radio buttons to GTK.
+    assert greyed.classes == {"checkbox", "dropdown"}
     p = greyed.probabilities(pixels, [(b.left, b.top, b.right, b.bottom) for b, _ in boxes])
     for (_, live), prob in zip(boxes, p, strict=True):
         assert prob < 0.2 if live else prob > 0.8
@@ -76,7 +77,7 @@ def test_the_detector_lowers_disabled_controls_only() -> None:
                     if live:
                         key = (element.role, box.top)
                         on_live[key] = max(on_live.get(key, 0.0), element.score)
-                    elif element.role in ("checkbox", "radio", "dropdown"):
+                    elif element.role in ("checkbox", "dropdown"):
                         on_disabled += element.score
         return on_disabled, on_live
 
@@ -112,8 +113,9 @@ def test_crops_are_widened_clipped_and_skipped_when_tiny() -> None:
     assert crops[0, 16, 48].min() == 255
 
 
-def _toy_controls(root: Path, count: int) -> Path:
-    """Checkbox-like rows with black text (live) beside pale twins (greyed)."""
+def _toy_controls(root: Path, count: int, pale_live: bool = False) -> Path:
+    """Checkbox-like rows with black text (live) beside pale twins (greyed);
+    `pale_live`: every row is live, and pale."""
     writer = DatasetWriter(root)
     for seed in range(count):
         rng = random.Random(seed)
@@ -123,8 +125,8 @@ def _toy_controls(root: Path, count: int) -> Path:
         for row in range(6):
             top = 20 + 45 * row
             left = rng.randint(10, 150)
-            live = row % 2 == 0
-            ink = (20, 20, 20) if live else (190, 190, 190)
+            live = row % 2 == 0 or pale_live
+            ink = (190, 190, 190) if pale_live or not live else (20, 20, 20)
             draw.rectangle((left, top + 4, left + 16, top + 20), outline=ink, width=2)
             draw.text((left + 24, top + 6), "Option", fill=ink)
             box = (left, top, left + 140, top + 26)
@@ -149,6 +151,12 @@ def test_train_export_and_load(tmp_path: Path) -> None:
     rows = [(10, 20 + 45 * r, 300, 46 + 45 * r) for r in range(6)]
     p = greyed.probabilities(image, rows)
     assert p[1::2].min() > p[0::2].max()  # the pale rows score above the live ones
+    # Screenshots built apart from training where live checkboxes look pale: vetoed.
+    unseen = _toy_controls(tmp_path / "unseen", 5, pale_live=True)
+    args = ["--data", str(data), "--unseen", str(unseen), "--out", str(out), "--epochs", "12"]
+    assert greyed_main(args) == 0
+    meta = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
+    assert json.loads(meta[CLASSES_KEY]) == []
 
 
 def test_training_without_greyed_controls_says_what_to_build(tmp_path: Path) -> None:

@@ -12,8 +12,11 @@ controls (`"greyed"` in labels.jsonl) beside the live ones (the labels).
 Held out: every 10th seed, as the detector's training does. The classifier
 only applies to classes whose live controls it calls greyed at most
 MAX_FALSE_GREYED of the time on the held-out images (an empty entry or a
-pale slider looks greyed out; a checkbox or a radio button rarely does):
-they go into the model's metadata, and OnnxDetector reads them from there.
+pale slider looks greyed out; a checkbox rarely does), and on every image of
+the --unseen sets (screenshots built apart from training, as calibration
+uses: there a colour chooser's pale swatches, radio buttons to GTK, showed
+that radio buttons do not qualify): they go into the model's metadata, and
+OnnxDetector reads them from there.
 """
 
 from __future__ import annotations
@@ -40,13 +43,15 @@ MIN_HELD_OUT = 20  # live controls of a class needed to judge it
 LIVE_PER_IMAGE_WITHOUT_GREYED = 3  # images without greyed controls add only a few live ones
 
 
-def collect(folders: list[Path]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
-    """(crops N x H x W x 3 uint8, greyed 0/1, class of each crop or "greyed", held-out mask)."""
+def collect(folders: list[Path], every_live: bool = False,
+            ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:  # fmt: skip
+    """(crops N x H x W x 3 uint8, greyed 0/1, class of each crop or "greyed", held-out mask);
+    `every_live`: all live controls of every image (to judge, not to train)."""
     crops, greyed, classes, held_out = [], [], [], []
     for folder in folders:
         for record in read_dataset(folder, teacher=False):
             live = [b for b in record.boxes if b.cls in CANDIDATE_CLASSES]
-            if not record.greyed:
+            if not record.greyed and not every_live:
                 live = live[:LIVE_PER_IMAGE_WITHOUT_GREYED]
             if not live and not record.greyed:
                 continue
@@ -131,8 +136,9 @@ def train(crops: np.ndarray, greyed: np.ndarray, epochs: int, seed: int,
 
 
 @torch.no_grad()
-def judge(net: GreyedNet, crops: np.ndarray, greyed: np.ndarray,
-          classes: list[str]) -> tuple[dict[str, dict[str, float]], list[str]]:  # fmt: skip
+def judge(net: GreyedNet, crops: np.ndarray, greyed: np.ndarray, classes: list[str],
+          vetoes: dict[str, dict[str, float]] | None = None,
+          ) -> tuple[dict[str, dict[str, float]], list[str]]:  # fmt: skip
     """Per class of held-out crops ("greyed" for the greyed-out ones): how often
     p > 0.5, and the accuracy over all; and the classes to apply the model to."""
     p = net(torch.from_numpy(crops)).numpy() if len(crops) else np.zeros(0)
@@ -144,6 +150,13 @@ def judge(net: GreyedNet, crops: np.ndarray, greyed: np.ndarray,
     chosen = [c for c in CANDIDATE_CLASSES if c in report
               and report[c]["count"] >= MIN_HELD_OUT
               and report[c]["called_greyed"] <= MAX_FALSE_GREYED]  # fmt: skip
+    for name, row in (vetoes or {}).items():
+        if (
+            name in chosen
+            and row["count"] >= MIN_HELD_OUT
+            and row["called_greyed"] > MAX_FALSE_GREYED
+        ):
+            chosen.remove(name)
     if len(p):
         report["all"] = {"count": len(p), "accuracy": float(((p > 0.5) == greyed).mean())}
     return report, chosen
@@ -172,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, nargs="+", required=True,
                         help="GTK dataset folders (bench.gtk_train_set), which record "
                         "greyed-out controls")  # fmt: skip
+    parser.add_argument("--unseen", type=Path, nargs="*", default=[],
+                        help="datasets built apart from training (bench.gtk_train_set --seed 1): "
+                        "a class whose live controls there are called greyed too often is left "
+                        "out")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="the ONNX file to write")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
@@ -187,8 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     logger.info("%d crops (%d greyed out), %d held out", len(crops), int(greyed.sum()),
                 int(held_out.sum()))  # fmt: skip
     net = train(crops[~held_out], greyed[~held_out], args.epochs, args.seed)
+    vetoes = None
+    if args.unseen:
+        u_crops, u_greyed, u_classes, _ = collect(args.unseen, every_live=True)
+        vetoes, _ = judge(net, u_crops, u_greyed, u_classes)
+        logger.info("unseen: %s", json.dumps(vetoes))
     report, chosen = judge(net, crops[held_out], greyed[held_out],
-                           [c for c, h in zip(classes, held_out, strict=True) if h])  # fmt: skip
+                           [c for c, h in zip(classes, held_out, strict=True) if h],
+                           vetoes)  # fmt: skip
     logger.info("held out: %s", json.dumps(report))
     logger.info("applies to: %s", ", ".join(chosen) or "no class")
     path = export(net, args.out, chosen)
