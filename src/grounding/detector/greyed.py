@@ -12,10 +12,11 @@ controls (`"greyed"` in labels.jsonl) beside the live ones (the labels).
 Held out: every 10th seed, as the detector's training does. The classifier
 only applies to classes whose live controls it calls greyed at most
 MAX_FALSE_GREYED of the time on the held-out images (an empty entry or a
-pale slider looks greyed out; a checkbox rarely does), and on every image of
-the --unseen sets (screenshots built apart from training, as calibration
-uses: there a colour chooser's pale swatches, radio buttons to GTK, showed
-that radio buttons do not qualify): they go into the model's metadata, and
+pale slider looks greyed out), and on every image of the --unseen sets
+(images it never trains on: GTK screenshots built apart from training, as
+calibration uses, and the synthetic Qt and web pages; there, styled live web
+checkboxes and a GTK colour chooser's pale swatches, which are radio buttons
+to GTK, look greyed out too often): they go into the model's metadata, and
 OnnxDetector reads them from there.
 """
 
