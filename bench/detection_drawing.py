@@ -19,18 +19,14 @@ from PIL import Image, ImageDraw
 from grounding import Element
 from grounding.detector.metrics import greedy_match
 
-from .detection_metrics import IOU_THRESHOLD, boxes_array
+from .detection_metrics import IOU_THRESHOLD, boxes_array, cutoff
 
 FOUND, MISSED, FALSE = (0, 170, 0), (230, 0, 0), (0, 60, 255)
 
 
 def kept(preds: Sequence[Element], threshold: float | Mapping[str, float]) -> list[Element]:
     """The predictions scoring at least their class's operating threshold."""
-
-    def cut(role: str) -> float:
-        return float(threshold) if isinstance(threshold, float | int) else threshold[role]
-
-    return [p for p in preds if (p.score or 0.0) >= cut(p.role)]
+    return [p for p in preds if (p.score or 0.0) >= cutoff(threshold, p.role)]
 
 
 def draw_failures(image: Image.Image, truth: Sequence[Element], preds: Sequence[Element],

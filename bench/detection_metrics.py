@@ -109,9 +109,7 @@ def evaluate_detections(
     for truth, preds in frames:
         t_boxes, p_boxes = boxes_array(truth), boxes_array(preds)
         p_scores = np.asarray([p.score for p in preds], np.float64)
-        cutoff = [threshold if isinstance(threshold, float | int) else threshold[p.role]
-                  for p in preds]  # fmt: skip
-        keep = p_scores >= np.asarray(cutoff, np.float64)
+        keep = p_scores >= np.asarray([cutoff(threshold, p.role) for p in preds], np.float64)
         predicted.update(p.role for p, k in zip(preds, keep, strict=True) if k)
         # Class-agnostic: is there a box at all?
         partner = greedy_match(p_boxes, p_scores, t_boxes, iou)
@@ -176,6 +174,11 @@ def evaluate_detections(
     }  # fmt: skip
     shown = threshold if isinstance(threshold, float | int) else dict(threshold)
     return {"iou": iou, "threshold": shown, "overall": overall, "classes": classes}
+
+
+def cutoff(threshold: float | Mapping[str, float], role: str) -> float:
+    """The operating threshold of a prediction of class `role`."""
+    return float(threshold) if isinstance(threshold, float | int) else threshold[role]
 
 
 def size_bucket(box: Box) -> str:

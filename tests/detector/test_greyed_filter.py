@@ -15,7 +15,13 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QRadioButton, QVBoxLayout, Q
 from grounding import Box
 from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample
 from grounding.detector.greyed import main as greyed_main
-from grounding.detector.greyed_filter import CLASSES_KEY, GreyedFilter, crop_boxes
+from grounding.detector.greyed_filter import (
+    CLASSES_KEY,
+    CROP_KEY,
+    GreyedFilter,
+    crop_boxes,
+    default_greyed_path,
+)
 from grounding.detector.onnx_detector import OnnxDetector
 from grounding.detector.synth.qt_scenes import application
 from grounding.errors import ExpertUnavailable
@@ -102,6 +108,19 @@ def test_missing_classifier_says_what_to_do_and_the_detector_runs_without(
     assert detector.greyed is None
     assert "without the greyed-out classifier" in caplog.text
     assert isinstance(detector.parse(Image.new("RGB", (320, 200), "white")), list)
+
+
+def test_a_model_without_the_crop_contract_is_refused(tmp_path: Path) -> None:
+    """The crop size and margin come from the file, as the model was trained to see a box."""
+    shipped = onnx.load(str(default_greyed_path()))
+    kept = [p for p in shipped.metadata_props if p.key != CROP_KEY]
+    del shipped.metadata_props[:]
+    shipped.metadata_props.extend(kept)
+    old = tmp_path / "old.onnx"
+    onnx.save(shipped, str(old))
+    with pytest.raises(ExpertUnavailable, match="not a desktop-agent greyed-out classifier"):
+        GreyedFilter(old)
+    assert GreyedFilter().shape == (32, 96, 3)
 
 
 def test_crops_are_widened_clipped_and_skipped_when_tiny() -> None:

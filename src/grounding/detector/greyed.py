@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import random
 import sys
 from pathlib import Path
 
@@ -34,7 +33,7 @@ import torch
 from torch import nn
 
 from .dataset import read_dataset
-from .greyed_filter import CLASSES_KEY, CROP_HEIGHT, CROP_WIDTH, MARGIN, crop_boxes
+from .greyed_filter import CLASSES_KEY, CROP_HEIGHT, CROP_KEY, CROP_WIDTH, MARGIN, crop_boxes
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +171,8 @@ def export(net: GreyedNet, path: Path, classes: list[str]) -> Path:
                       output_names=["greyed"], dynamic_axes={"crops": {0: "n"}, "greyed": {0: "n"}},
                       opset_version=17, dynamo=False)  # fmt: skip
     proto = onnx.load(str(path))
-    for key, value in {CLASSES_KEY: json.dumps(classes), "crop_size": json.dumps(
-            [CROP_HEIGHT, CROP_WIDTH]), "margin": str(MARGIN)}.items():  # fmt: skip
+    for key, value in {CLASSES_KEY: json.dumps(classes), CROP_KEY: json.dumps(
+            [CROP_HEIGHT, CROP_WIDTH, MARGIN])}.items():  # fmt: skip
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.save(proto, str(path))
@@ -187,9 +186,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="GTK dataset folders (bench.gtk_train_set), which record "
                         "greyed-out controls")  # fmt: skip
     parser.add_argument("--unseen", type=Path, nargs="*", default=[],
-                        help="datasets built apart from training (bench.gtk_train_set --seed 1): "
-                        "a class whose live controls there are called greyed too often is left "
-                        "out")  # fmt: skip
+                        help="datasets it never trains on (GTK screenshots with another seed, "
+                        "the synthetic Qt and web pages): a class whose live controls there are "
+                        "called greyed too often is left out")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="the ONNX file to write")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
@@ -197,7 +196,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.set_num_threads(args.threads)
-    random.seed(args.seed)
     crops, greyed, classes, held_out = collect(args.data)
     if not greyed[~held_out].any():
         raise SystemExit("no greyed-out control in the training images: build the GTK data "

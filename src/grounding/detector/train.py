@@ -205,14 +205,9 @@ def train(args: argparse.Namespace) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     model = ElementDetector(len(DETECTOR_CLASSES), args.width).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    steps_per_epoch = max(
-        1,
-        len(
-            MixedBatches(
-                len(train_set), args.batch, args.crop, args.big_crop, args.big_every, args.seed
-            )
-        ),
-    )
+    batches = MixedBatches(len(train_set), args.batch, args.crop, args.big_crop,
+                           args.big_every, args.seed)  # fmt: skip
+    steps_per_epoch = max(1, len(batches))
     total_steps = args.epochs * steps_per_epoch
     # Warm-up then cosine, as a function of the step: a resumed run with more
     # epochs simply stretches the rest of the curve.
@@ -242,8 +237,6 @@ def train(args: argparse.Namespace) -> Path:
     # ~1.4x faster a step in this layout (and so do CUDA's).
     model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     crops = CropSet(train_set, args.seed)
-    batches = MixedBatches(len(train_set), args.batch, args.crop, args.big_crop,
-                           args.big_every, args.seed)  # fmt: skip
     logger.info("training on %d images (%d held out) on %s", len(train_set), len(val_set), device)
     run_started, stop = time.monotonic(), False
     for epoch in range(start_epoch, args.epochs):
