@@ -21,8 +21,10 @@ from grounding.detector.calibrate import (
     tally_classes,
     write_thresholds,
 )
+from grounding.detector.classes import DETECTOR_CLASSES
 from grounding.detector.dataset import DatasetWriter, LabeledBox, Record, Sample
 from grounding.detector.onnx_detector import OnnxDetector, default_model_path
+from grounding.detector.verifier import default_verifier_path
 
 
 def _tally(pairs: list[tuple[float, bool]], truth: int) -> ClassTally:
@@ -86,11 +88,11 @@ def test_held_out_takes_the_images_training_leaves_out(tmp_path: Path) -> None:
 
 def test_the_model_carries_its_thresholds_and_the_detector_obeys(tmp_path: Path) -> None:
     image = small_window()
-    loose = OnnxDetector(score_threshold=0.05).parse(image)
+    loose = OnnxDetector(score_threshold=0.05, verifier=False).parse(image)
     assert {e.role for e in loose} - {"button"}, "the window should give some non-buttons"
-    thresholds = {name: 0.99 for name in OnnxDetector().classes} | {"button": 0.05}
+    thresholds = {name: 0.99 for name in OnnxDetector(verifier=False).classes} | {"button": 0.05}
     path = write_thresholds(default_model_path(), tmp_path / "calibrated.onnx", thresholds)
-    calibrated = OnnxDetector(path)
+    calibrated = OnnxDetector(path, verifier=False)
     assert calibrated.thresholds[calibrated.classes.index("button")] == pytest.approx(0.05)
     assert calibrated.score_threshold == pytest.approx(0.05)
     found = calibrated.parse(image)
@@ -98,9 +100,9 @@ def test_the_model_carries_its_thresholds_and_the_detector_obeys(tmp_path: Path)
     assert {e.role for e in found} == {"button"}
     assert sorted(e.score for e in found) == sorted(e.score for e in loose if e.role == "button")
     # An explicit threshold overrides the model's own.
-    assert {e.role for e in OnnxDetector(path, score_threshold=0.05).parse(image)} == {
-        e.role for e in loose
-    }
+    assert {
+        e.role for e in OnnxDetector(path, score_threshold=0.05, verifier=False).parse(image)
+    } == {e.role for e in loose}
     # Rewriting replaces the entry rather than adding a second one.
     again = write_thresholds(path, tmp_path / "again.onnx", {"button": 0.2})
     import onnx
@@ -111,6 +113,30 @@ def test_the_model_carries_its_thresholds_and_the_detector_obeys(tmp_path: Path)
         next(p.value for p in onnx.load(str(again)).metadata_props if p.key == METADATA_KEY)
     ) == {"button": 0.2}
     assert np.allclose(
-        OnnxDetector(again).thresholds,
-        [0.2 if c == "button" else DEFAULT_THRESHOLD for c in OnnxDetector(again).classes],
+        OnnxDetector(again, verifier=False).thresholds,
+        [
+            0.2 if c == "button" else DEFAULT_THRESHOLD
+            for c in OnnxDetector(again, verifier=False).classes
+        ],
     )
+
+
+def test_with_a_verifier_its_thresholds_rule(tmp_path: Path) -> None:
+    """A detector with a box verifier obeys the thresholds in the verifier's file
+    (calibrated for the rescored scores), not those in its own."""
+    image = small_window()
+    thresholds = {name: 0.99 for name in DETECTOR_CLASSES} | {"button": 0.05}
+    path = write_thresholds(default_verifier_path(), tmp_path / "verifier.onnx", thresholds)
+    paired = OnnxDetector(verifier_model=path)
+    assert paired.thresholds[paired.classes.index("button")] == pytest.approx(0.05)
+    # The same pair at one low threshold for every class: what the thresholds cut.
+    loose = OnnxDetector(verifier_model=path, score_threshold=0.0).parse(image)
+    assert {e.role for e in loose} - {"button"}, "the window should give some non-buttons"
+    found = paired.parse(image)
+    assert found
+    assert {e.role for e in found} == {"button"}
+    assert sorted(e.score for e in found) == sorted(
+        e.score for e in loose if e.role == "button" and e.score >= 0.05
+    )
+    # The detector's own thresholds (in its file) are not the pair's.
+    assert not np.allclose(OnnxDetector(verifier=False).thresholds, paired.thresholds)

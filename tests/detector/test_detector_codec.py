@@ -153,3 +153,47 @@ def test_prepare_reads_a_file_opened_lazily(tmp_path) -> None:  # type: ignore[n
     assert want[0, :168, :240].any()
     assert not want[0, 168:].any()
     assert (back_x, back_y) == (320 / 240, 224 / 168)
+
+
+def _greedy_reference(detections: list[Detection], iou: float) -> list[Detection]:
+    """Per-class greedy NMS written the plain way, pair by pair."""
+
+    def overlap(a: Detection, b: Detection) -> float:
+        iw = min(a.right, b.right) - max(a.left, b.left)
+        ih = min(a.bottom, b.bottom) - max(a.top, b.top)
+        if iw <= 0 or ih <= 0:
+            return 0.0
+        inter = iw * ih
+        union = (a.right - a.left) * (a.bottom - a.top) + (b.right - b.left) * (b.bottom - b.top)
+        return inter / (union - inter)
+
+    kept: list[Detection] = []
+    for det in detections:
+        if all(k.cls != det.cls or overlap(k, det) < iou for k in kept):
+            kept.append(det)
+    return kept
+
+
+def test_suppress_matches_pairwise_greedy_nms_on_crowded_frames() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = int(rng.integers(1, 300))
+        xy = rng.uniform(0, 400, (n, 2))
+        wh = rng.uniform(5, 80, (n, 2))
+        scores = np.sort(rng.uniform(0, 1, n))[::-1]
+        dets = [Detection(float(x), float(y), float(x + w), float(y + h), int(c), float(s))
+                for (x, y), (w, h), c, s in zip(xy, wh, rng.integers(0, 3, n), scores,
+                                                strict=True)]  # fmt: skip
+        got = suppress(dets, 0.5)
+        assert got == _greedy_reference(dets, 0.5)
+        assert 0 < len(got) <= n
+
+
+def test_prepare_takes_the_pixels_as_well_as_the_image() -> None:
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 255, (101, 203, 3), dtype=np.uint8)
+    for scale in (1.0, 0.75):
+        from_image = prepare(Image.fromarray(pixels), scale)
+        from_pixels = prepare(pixels, scale)
+        assert np.array_equal(from_image[0], from_pixels[0])
+        assert from_image[1:] == from_pixels[1:]

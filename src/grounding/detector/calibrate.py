@@ -2,6 +2,11 @@
 
 `python -m grounding.detector.calibrate --model IN.onnx --data DIR [--unseen DIR] --out OUT.onnx`
 
+With `--verifier V.onnx`, it calibrates the detector and that box verifier
+together (on the pair's scores, sqrt(detector score x P(class)); OnnxDetector
+also keeps what the detector alone would) and writes the thresholds into a
+copy of the verifier, where OnnxDetector reads them when it uses one.
+
 One threshold for every class wastes what the model knows: it scores list
 rows and tabs lower than buttons even when it finds them. This runs the model
 on the held-out images of the given datasets (the same every-10th-seed split
@@ -107,14 +112,18 @@ def held_out(folders: Sequence[Path], unseen: Sequence[Path] = ()) -> list[Recor
     return records + [r for f in unseen for r in read_dataset(f) if r.boxes]
 
 
-def calibrate(model: Path, folders: Sequence[Path], beta: float,
-              unseen: Sequence[Path] = ()) -> dict[str, dict[str, float]]:  # fmt: skip
-    """Per class: the chosen threshold, and precision and recall there and at the default."""
+def calibrate(model: Path, folders: Sequence[Path], beta: float, unseen: Sequence[Path] = (),
+              verifier: Path | None = None) -> dict[str, dict[str, float]]:  # fmt: skip
+    """Per class: the chosen threshold, and precision and recall there and at the default;
+    with `verifier`, of the detector and that verifier together."""
     from PIL import Image
 
     from .onnx_detector import OnnxDetector
 
-    detector = OnnxDetector(model, score_threshold=min(GRID))
+    # With a verifier: on its scores alone, without the boxes the detector alone
+    # keeps (their keep factor is these thresholds over the detector's own).
+    detector = OnnxDetector(model, score_threshold=min(GRID), verifier_model=verifier,
+                            verifier=verifier is not None, keep_detector_boxes=False)  # fmt: skip
     records = held_out(folders, unseen)
     if not records:
         raise SystemExit(f"no held-out images in {', '.join(map(str, [*folders, *unseen]))}")
@@ -163,13 +172,17 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="a dataset built apart from training: all its images (repeat)",
     )
-    parser.add_argument("--out", type=Path, required=True, help="may equal --model")
+    parser.add_argument("--verifier", type=Path, default=None,
+                        help="a box verifier (grounding.detector.verifier_train): calibrate the "
+                        "pair, and write the thresholds into a copy of the verifier")  # fmt: skip
+    parser.add_argument("--out", type=Path, required=True,
+                        help="may equal --model (or --verifier)")  # fmt: skip
     parser.add_argument("--beta", type=float, default=2.0, help="F-beta: >1 favours recall")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if not args.data and not args.unseen:
         parser.error("give at least one --data or --unseen dataset folder")
-    report = calibrate(args.model, args.data, args.beta, args.unseen)
+    report = calibrate(args.model, args.data, args.beta, args.unseen, args.verifier)
     logger.info("| class | truth | threshold | precision | recall | at 0.3: precision | recall |")
     logger.info("|---|---|---|---|---|---|---|")
     for name, row in report.items():
@@ -178,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             row["threshold"], row["precision"], row["recall"], row["default_precision"],
             row["default_recall"],
         )  # fmt: skip
-    path = write_thresholds(args.model, args.out, {k: v["threshold"] for k, v in report.items()})
+    target = args.verifier if args.verifier is not None else args.model
+    path = write_thresholds(target, args.out, {k: v["threshold"] for k, v in report.items()})
     logger.info("wrote %s", path)
     return 0
 

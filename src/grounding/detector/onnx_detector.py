@@ -8,6 +8,15 @@ to have their scores multiplied by (1 - P(greyed out)) before the thresholds:
 a greyed-out control is no target, and the detector alone finds it as
 readily as its live twin.
 
+Then the box verifier (verifier.BoxVerifier) looks at every candidate the
+detector scored at least its candidate threshold, and the score becomes
+sqrt(detector score x the verifier's P(class)), or the detector score times
+(the pair's threshold / the detector's own) where that is more: a box the
+detector alone would return stays, so the verifier adds boxes and reorders
+them but never takes one away. The per-class thresholds of a detector with a
+verifier are the verifier's (calibrated for the pair). Without the verifier
+file, a warning, and the detector's own scores and thresholds.
+
 A table's empty cells are added from the grid its sure cells draw
 (`tables.complete_tables`), within the image parsed: when IncrementalExpert
 re-parses only a changed region, the grid is the one its crop shows, so an
@@ -33,6 +42,7 @@ from .calibrate import DEFAULT_THRESHOLD, METADATA_KEY
 from .codec import Detection, decode, prepare, suppress
 from .greyed_filter import GreyedFilter
 from .tables import complete_tables
+from .verifier import BoxVerifier
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +65,20 @@ class OnnxDetector:
         threads: int | None = None,
         greyed_model: Path | None = None,
         greyed: bool = True,
+        verifier_model: Path | None = None,
+        verifier: bool = True,
+        keep_detector_boxes: bool = True,
     ) -> None:
         """score_threshold: one cut-off for every class; None uses the per-class
         thresholds calibrated into the model (grounding.detector.calibrate), or
         DEFAULT_THRESHOLD for a model without them. greyed: lower the scores of
         greyed-out controls with the classifier at `greyed_model` (default: the
-        shipped one; without it, a warning and no lowering)."""
+        shipped one; without it, a warning and no lowering). verifier: rescore the
+        candidates with the box verifier at `verifier_model` (default: the shipped
+        one, for the shipped detector only; without it, a warning and the
+        detector's own scores). keep_detector_boxes:
+        a box the detector alone returns stays (False: the verifier's scores alone,
+        which is what `calibrate --verifier` chooses the pair's thresholds on)."""
         path = Path(model_path) if model_path is not None else default_model_path()
         if not path.is_file():
             raise ExpertUnavailable(
@@ -82,9 +100,41 @@ class OnnxDetector:
             by_name = json.loads(meta[METADATA_KEY])
             for i, name in enumerate(self.classes):
                 calibrated[i] = float(by_name.get(name, DEFAULT_THRESHOLD))
-        self.thresholds = calibrated.copy()
+        self.verifier: BoxVerifier | None = None
+        if verifier and model_path is not None and verifier_model is None:
+            # A verifier learns one detector's candidates: the shipped one goes
+            # with the shipped detector only.
+            logger.info("detector %s without a box verifier (pass verifier_model to pair one)",
+                        path)  # fmt: skip
+        elif verifier:
+            try:
+                self.verifier = self._open_verifier(verifier_model)
+            except ExpertUnavailable as exc:
+                logger.warning("detector without the box verifier: %s", exc)
+        # The detector's own cut-offs (what greyed-out judging and table
+        # completion work on), and the final ones, on the scores parse() returns.
+        self._stage_one = calibrated.copy()
+        if self.verifier is not None:
+            self._stage_one[:] = self.verifier.floor
+            final = np.asarray([float(self.verifier.thresholds.get(name, DEFAULT_THRESHOLD))
+                                for name in self.classes], np.float32)  # fmt: skip
+        else:
+            final = calibrated.copy()
+        self.thresholds = final.copy()
         if score_threshold is not None:
             self.thresholds[:] = score_threshold
+            if self.verifier is None:
+                self._stage_one[:] = score_threshold
+        # A box the detector alone would return stays (scored at least the pair's
+        # threshold): the verifier adds boxes and reorders them, and never takes
+        # one away, since a missed element cannot be grounded at all.
+        self._keep_factor = np.zeros(len(self.classes), np.float32)
+        if self.verifier is not None:
+            if keep_detector_boxes:
+                self._keep_factor = (final / np.maximum(calibrated, 1e-6)).astype(np.float32)
+            # max(sqrt(score x P), score x factor) >= t needs score >= t^2 (P <= 1)
+            # or more: a candidate under that can never pass, nor need be looked at.
+            self._stage_one = np.maximum(self._stage_one, self.thresholds**2)
         # Table cells that draw the grid whose empty cells are completed: the
         # calibrated cut-off, whatever this instance decodes at, so that a
         # low-threshold pass (the bench's AP ranking) completes the same cells.
@@ -101,44 +151,72 @@ class OnnxDetector:
             i for i, name in enumerate(self.classes) if self.greyed and name in self.greyed.classes
         )
 
+    def _open_verifier(self, path: Path | None) -> BoxVerifier:
+        verifier = BoxVerifier(path, threads=self.threads)
+        if verifier.classes != self.classes:
+            raise ExpertUnavailable(
+                f"box verifier {verifier.model_path} was trained for classes "
+                f"{list(verifier.classes)}, not this detector's {list(self.classes)}: retrain it "
+                "with `python -m grounding.detector.verifier_train`"
+            )
+        return verifier
+
     @property
     def score_threshold(self) -> float:
-        """The lowest class threshold (what decoding starts from)."""
+        """The lowest class threshold on the scores parse() returns."""
         return float(self.thresholds.min())
 
     def parse(self, image: Image.Image) -> list[Element]:
-        array, back_x, back_y = prepare(image, self.scale)
+        # The pixels once: each PIL-to-numpy conversion copies the frame (~2 ms).
+        rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+        array, back_x, back_y = prepare(rgb, self.scale)
         heat, size, offset = self._session.run(None, {"image": array})
-        decoded = decode(heat[0], size[0], offset[0], self.score_threshold)
-        decoded = self._lower_greyed(image, decoded, back_x, back_y)
-        detections = suppress([d for d in decoded if d.score >= self.thresholds[d.cls]])
+        decoded = decode(heat[0], size[0], offset[0], float(self._stage_one.min()))
+        decoded = self._lower_greyed(rgb, decoded, back_x, back_y)
+        detections = suppress([d for d in decoded if d.score >= self._stage_one[d.cls]])
         if self._cell_class >= 0:
             detections = complete_tables(detections, self._cell_class, self._sure_cell)
-        elements = []
+        boxes, kept = [], []
         for det in detections:
             left = max(0, round(det.left * back_x))
             top = max(0, round(det.top * back_y))
             right = min(image.width, round(det.right * back_x))
             bottom = min(image.height, round(det.bottom * back_y))
-            if right - left < 2 or bottom - top < 2:
-                continue
-            elements.append(
-                Element(Box(left, top, right, bottom), role=self.classes[det.cls],
-                        source=self.name, score=round(det.score, 4))
-            )  # fmt: skip
+            if right - left >= 2 and bottom - top >= 2:
+                boxes.append((left, top, right, bottom))
+                kept.append(det)
+        scores = [d.score for d in kept]
+        if self.verifier is not None and kept:
+            scores = self._verified_scores(rgb, boxes, kept)
+        elements = [
+            Element(Box(*box), role=self.classes[det.cls], source=self.name, score=round(score, 4))
+            for box, det, score in zip(boxes, kept, scores, strict=True)
+            if score >= self.thresholds[det.cls]
+        ]
+        elements.sort(key=lambda e: -e.score)
         logger.debug("detector: %d elements", len(elements))
         return elements
 
-    def _lower_greyed(self, image: Image.Image, detections: list[Detection], back_x: float,
+    def _verified_scores(self, rgb: np.ndarray, boxes: list[tuple[int, int, int, int]],
+                         detections: list[Detection]) -> list[float]:  # fmt: skip
+        """sqrt(detector score x the verifier's P(the detector's class)) of each box, or
+        its detector score x the class's keep factor where that is more."""
+        assert self.verifier is not None
+        cls = np.asarray([d.cls for d in detections], np.int64)
+        det_scores = np.asarray([d.score for d in detections], np.float32)
+        probs = self.verifier.probabilities(rgb, boxes, cls, det_scores)
+        paired = np.sqrt(det_scores * probs[np.arange(len(cls)), cls])
+        return np.maximum(paired, det_scores * self._keep_factor[cls]).tolist()
+
+    def _lower_greyed(self, rgb: np.ndarray, detections: list[Detection], back_x: float,
                       back_y: float) -> list[Detection]:  # fmt: skip
         """Scores of the greyed filter's classes times (1 - P(greyed out)), re-sorted."""
         judged = [i for i, d in enumerate(detections)
-                  if d.cls in self._greyed_ids and d.score >= self.thresholds[d.cls]]  # fmt: skip
+                  if d.cls in self._greyed_ids and d.score >= self._stage_one[d.cls]]  # fmt: skip
         if self.greyed is None or not judged:
             return detections
         boxes = [(d.left * back_x, d.top * back_y, d.right * back_x, d.bottom * back_y)
                  for d in (detections[i] for i in judged)]  # fmt: skip
-        rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
         greyed = self.greyed.probabilities(rgb, boxes)
         out = list(detections)
         for i, p in zip(judged, greyed, strict=True):

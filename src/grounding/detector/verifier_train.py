@@ -1,0 +1,283 @@
+"""Train the box verifier: `python -m grounding.detector.verifier_train --data DIR... --out F`.
+
+The verifier learns from the detector's own mistakes: the shipped detector
+(with its greyed-out classifier, without a verifier) runs over the training
+sets at the verifier's candidate threshold, and each candidate box is labelled
+with the class of the truth box it overlaps at IoU >= 0.5 (its own class when
+a truth box of that class qualifies, so a box on a combo box's entry called a
+text field stays one), or "nothing". Greyed-out controls are not in the
+labels, so their boxes learn "nothing"; boxes in a teacher's ignore region
+are left out. Most candidates are low-scoring background: three in four of
+those under 0.2 are dropped and the rest weigh four times as much, which
+keeps the probabilities honest at a quarter of the memory.
+
+Held out: every 10th seed, as the detector's training and calibration do;
+its accuracy is logged per epoch. The exported model takes uint8 crops and
+float features (grounding.detector.verifier) and returns probabilities; the
+calibrated thresholds are added by `python -m grounding.detector.calibrate
+--verifier` (README, developer section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .classes import DETECTOR_CLASSES
+from .dataset import read_dataset
+from .verifier import (
+    CLASSES_KEY,
+    CROP_HEIGHT,
+    CROP_KEY,
+    CROP_WIDTH,
+    FEATURES,
+    FLOOR_KEY,
+    verifier_crops,
+    verifier_features,
+)
+
+logger = logging.getLogger(__name__)
+
+CANDIDATE_THRESHOLD = (
+    0.15  # detector score the verifier starts from: ~110 boxes on a median 1920x1080 frame
+)
+SPARSE_SCORE = 0.2  # background candidates under it are subsampled...
+SPARSE_KEEP = 0.25  # ...to this share, weighted by its inverse
+NOTHING = len(DETECTOR_CLASSES)
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """len(a) x len(b) IoU of left, top, right, bottom boxes."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    ih = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    inter = np.clip(iw, 0, None) * np.clip(ih, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-6)
+
+
+def label_candidates(cands: np.ndarray, cand_cls: np.ndarray, truth: np.ndarray,
+                     truth_cls: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Per candidate: its own class where a truth box of that class overlaps it at
+    IoU >= 0.5, else the class of the best-overlapping truth box at >= 0.5, else NOTHING."""
+    labels = np.full(len(cands), NOTHING, np.int64)
+    overlap = iou_matrix(cands, truth)
+    if overlap.shape[1] == 0:
+        return labels
+    best = overlap.argmax(1)
+    hit = overlap[np.arange(len(cands)), best] >= 0.5
+    labels[hit] = truth_cls[best[hit]]
+    own = ((overlap >= 0.5) & (truth_cls[None, :] == cand_cls[:, None])).any(1)
+    labels[own] = cand_cls[own]
+    return labels
+
+
+def collect(folders: Sequence[Path], detector_model: Path | None, seed: int,
+            ) -> dict[str, np.ndarray]:  # fmt: skip
+    """Crops, features, labels, weights and held-out flags of the candidates."""
+    from PIL import Image
+    from tqdm import tqdm
+
+    from .onnx_detector import OnnxDetector
+
+    detector = OnnxDetector(detector_model, score_threshold=CANDIDATE_THRESHOLD, verifier=False)
+    rng = np.random.default_rng(seed)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("crops", "features", "labels",
+                                                           "weights", "held_out")}  # fmt: skip
+    records = [r for folder in folders for r in read_dataset(folder)]
+    for record in tqdm(records, desc="candidates", file=sys.stderr, leave=False):
+        with Image.open(record.path) as image:
+            rgb = image.convert("RGB")
+        found = detector.parse(rgb)
+        if not found:
+            continue
+        boxes = np.asarray([(e.box.left, e.box.top, e.box.right, e.box.bottom) for e in found],
+                           np.float64)  # fmt: skip
+        cls = np.asarray([DETECTOR_CLASSES.index(e.role) for e in found], np.int64)
+        scores = np.asarray([e.score for e in found], np.float32)
+        truth = np.asarray([(b.left, b.top, b.right, b.bottom) for b in record.boxes],
+                           np.float64).reshape(-1, 4)  # fmt: skip
+        truth_cls = np.asarray([DETECTOR_CLASSES.index(b.cls) for b in record.boxes], np.int64)
+        labels = label_candidates(boxes, cls, truth, truth_cls)
+        keep = np.ones(len(found), bool)
+        if record.ignore:
+            ignored = iou_matrix(boxes, np.asarray(record.ignore, np.float64).reshape(-1, 4))
+            keep &= ~(ignored >= 0.5).any(1)
+        sparse = (labels == NOTHING) & (scores < SPARSE_SCORE)
+        keep &= ~sparse | (rng.random(len(found)) < SPARSE_KEEP)
+        weights = np.where(sparse, 1.0 / SPARSE_KEEP, 1.0).astype(np.float32)
+        if not keep.any():
+            continue
+        parts["crops"].append(verifier_crops(np.asarray(rgb), boxes[keep]))
+        parts["features"].append(verifier_features(cls[keep], scores[keep], boxes[keep],
+                                                   len(DETECTOR_CLASSES)))  # fmt: skip
+        parts["labels"].append(labels[keep])
+        parts["weights"].append(weights[keep])
+        parts["held_out"].append(np.full(int(keep.sum()), record.seed % 10 == 0))
+    if not parts["labels"]:
+        raise SystemExit(
+            f"no detector candidates in {', '.join(map(str, folders))}: build data with "
+            "`python -m grounding.detector.data` or bench.gtk_train_set"
+        )
+    return {k: np.concatenate(v) for k, v in parts.items()}
+
+
+class VerifierNet(nn.Module):
+    """uint8 N x H x W x 6 crops and N x F features in, N x (classes + 1) probabilities out."""
+
+    def __init__(self, num_classes: int = len(DETECTOR_CLASSES), width: int = 16) -> None:
+        super().__init__()
+
+        def conv(cin: int, cout: int, stride: int) -> nn.Sequential:
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
+                                 nn.BatchNorm2d(cout), nn.ReLU(inplace=True))  # fmt: skip
+
+        # Strided from the start: ~1.2 M multiply-adds a box, so that the ~200
+        # candidates of a busy 1920x1080 frame cost a few milliseconds.
+        self.body = nn.Sequential(
+            conv(6, width, 2), conv(width, 3 * width // 2, 2), conv(3 * width // 2, 3 * width, 2),
+            conv(3 * width, 4 * width, 1),
+        )  # fmt: skip
+        self.head = nn.Sequential(
+            nn.Linear(8 * width + num_classes + FEATURES, 128),
+            nn.ReLU(inplace=True),
+            nn.Linear(128, num_classes + 1),
+        )
+
+    def logits(self, x: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """x: N x 6 x H x W in [0, 1]."""
+        maps = self.body(x)
+        pooled = torch.cat([maps.mean((2, 3)), maps.amax((2, 3)), features], 1)
+        return self.head(pooled)
+
+    def forward(self, crops: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        x = crops.permute(0, 3, 1, 2).float() / 255.0
+        return torch.softmax(self.logits(x, features), dim=1)
+
+
+def _pixels(crops: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
+    """uint8 N x H x W x 6 -> N x 6 x H x W in [0, 1]; with `gen`, some inverted (dark themes)."""
+    x = crops.permute(0, 3, 1, 2).float() / 255.0
+    if gen is not None:
+        inverted = torch.rand(len(x), generator=gen) < 0.3
+        x = torch.where(inverted[:, None, None, None], 1 - x, x)
+    return x
+
+
+@torch.no_grad()
+def accuracy(net: VerifierNet, data: dict[str, np.ndarray], mask: np.ndarray) -> float:
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return float("nan")
+    right = 0
+    for start in range(0, idx.size, 4096):
+        part = idx[start : start + 4096]
+        probs = net(torch.from_numpy(data["crops"][part]), torch.from_numpy(data["features"][part]))
+        right += int((probs.argmax(1).numpy() == data["labels"][part]).sum())
+    return right / idx.size
+
+
+def train(data: dict[str, np.ndarray], epochs: int, seed: int, batch: int = 256) -> VerifierNet:
+    from tqdm import tqdm
+
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    net = VerifierNet()
+    train_idx = np.flatnonzero(~data["held_out"])
+    crops = torch.from_numpy(data["crops"])
+    features = torch.from_numpy(data["features"])
+    labels = torch.from_numpy(data["labels"])
+    weights = torch.from_numpy(data["weights"])
+    per_epoch = max(1, len(train_idx) // batch)
+    optimizer = torch.optim.AdamW(net.parameters(), 2e-3, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, 2e-3, total_steps=epochs * per_epoch)
+    for epoch in range(epochs):
+        net.train()
+        order = torch.from_numpy(train_idx)[torch.randperm(len(train_idx), generator=gen)]
+        bar = tqdm(range(per_epoch), desc=f"verifier epoch {epoch + 1}/{epochs}",
+                   file=sys.stderr, leave=False)  # fmt: skip
+        for step in bar:
+            idx = order[step * batch : (step + 1) * batch]
+            logits = net.logits(_pixels(crops[idx], gen), features[idx])
+            loss = nn.functional.cross_entropy(logits, labels[idx], reduction="none")
+            loss = (loss * weights[idx]).sum() / weights[idx].sum()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
+        net.eval()
+        logger.info(json.dumps({"epoch": epoch + 1, "loss": round(float(loss.detach()), 4),
+                                "held_out_accuracy": round(accuracy(net, data, data["held_out"]),
+                                                           4)}))  # fmt: skip
+    return net.eval()
+
+
+def export(net: VerifierNet, path: Path) -> Path:
+    import onnx
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    crops = torch.zeros(2, CROP_HEIGHT, CROP_WIDTH, 6, dtype=torch.uint8)
+    features = torch.zeros(2, len(DETECTOR_CLASSES) + FEATURES)
+    torch.onnx.export(net.eval(), (crops, features), str(path),
+                      input_names=["crops", "features"], output_names=["probabilities"],
+                      dynamic_axes={"crops": {0: "n"}, "features": {0: "n"},
+                                    "probabilities": {0: "n"}},
+                      opset_version=17, dynamo=False)  # fmt: skip
+    proto = onnx.load(str(path))
+    for key, value in {CLASSES_KEY: json.dumps(list(DETECTOR_CLASSES)),
+                       CROP_KEY: json.dumps([CROP_HEIGHT, CROP_WIDTH]),
+                       FLOOR_KEY: str(CANDIDATE_THRESHOLD)}.items():  # fmt: skip
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(proto, str(path))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grounding.detector.verifier_train",
+                                     description=__doc__.splitlines()[0])  # fmt: skip
+    parser.add_argument(
+        "--data",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="dataset folders (grounding.detector.data, bench.gtk_train_set)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="the ONNX file to write")
+    parser.add_argument(
+        "--detector",
+        type=Path,
+        default=None,
+        help="the detector whose candidates it learns (default: the shipped one)",
+    )
+    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    torch.set_num_threads(args.threads)
+    data = collect(args.data, args.detector, args.seed)
+    counts = np.bincount(data["labels"], minlength=NOTHING + 1)
+    logger.info("%d candidates (%d held out); by label: %s", len(data["labels"]),
+                int(data["held_out"].sum()),
+                json.dumps(dict(zip([*DETECTOR_CLASSES, "nothing"], counts.tolist(),
+                                    strict=True))))  # fmt: skip
+    net = train(data, args.epochs, args.seed)
+    path = export(net, args.out)
+    logger.info("wrote %s (%.2f MB)", path, path.stat().st_size / 1e6)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
