@@ -23,3 +23,21 @@ def open_session(path: Path, threads: int) -> tuple[Any, dict[str, str]]:
     options.log_severity_level = 3
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     return session, dict(session.get_modelmeta().custom_metadata_map)
+
+
+def write_metadata(model: Path, entries: dict[str, str], out: Path | None = None) -> Path:
+    """`model` with `entries` in its metadata (replacing those keys), saved to `out`
+    (default: in place). Needs the onnx package (training and calibration only)."""
+    import onnx
+
+    proto = onnx.load(str(model))
+    kept = [p for p in proto.metadata_props if p.key not in entries]
+    del proto.metadata_props[:]
+    proto.metadata_props.extend(kept)
+    for key, value in entries.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    target = out if out is not None else model
+    target.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(proto, str(target))
+    return target

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from grounding.onnx_model import write_metadata
+
 from .classes import DETECTOR_CLASSES
 from .dataset import Record, read_dataset
 from .metrics import greedy_match
@@ -146,17 +148,7 @@ def calibrate(model: Path, folders: Sequence[Path], beta: float, unseen: Sequenc
 
 def write_thresholds(model: Path, out: Path, thresholds: dict[str, float]) -> Path:
     """A copy of the model with the thresholds in its metadata (replacing any)."""
-    import onnx
-
-    proto = onnx.load(str(model))
-    kept = [p for p in proto.metadata_props if p.key != METADATA_KEY]
-    del proto.metadata_props[:]
-    proto.metadata_props.extend(kept)
-    entry = proto.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, json.dumps(thresholds, sort_keys=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(proto, str(out))
-    return out
+    return write_metadata(model, {METADATA_KEY: json.dumps(thresholds, sort_keys=True)}, out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from grounding.onnx_model import write_metadata
+
 from .dataset import read_dataset
 from .greyed_filter import CLASSES_KEY, CROP_HEIGHT, CROP_KEY, CROP_WIDTH, MARGIN, crop_boxes
 
@@ -163,20 +165,13 @@ def judge(net: GreyedNet, crops: np.ndarray, greyed: np.ndarray, classes: list[s
 
 
 def export(net: GreyedNet, path: Path, classes: list[str]) -> Path:
-    import onnx
-
     path.parent.mkdir(parents=True, exist_ok=True)
     example = torch.zeros(2, CROP_HEIGHT, CROP_WIDTH, 3, dtype=torch.uint8)
     torch.onnx.export(net.eval(), (example,), str(path), input_names=["crops"],
                       output_names=["greyed"], dynamic_axes={"crops": {0: "n"}, "greyed": {0: "n"}},
                       opset_version=17, dynamo=False)  # fmt: skip
-    proto = onnx.load(str(path))
-    for key, value in {CLASSES_KEY: json.dumps(classes), CROP_KEY: json.dumps(
-            [CROP_HEIGHT, CROP_WIDTH, MARGIN])}.items():  # fmt: skip
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    onnx.save(proto, str(path))
-    return path
+    crop = json.dumps([CROP_HEIGHT, CROP_WIDTH, MARGIN])
+    return write_metadata(path, {CLASSES_KEY: json.dumps(classes), CROP_KEY: crop})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from grounding.onnx_model import write_metadata
+
 from .classes import DETECTOR_CLASSES
 from .dataset import read_dataset
 from .verifier import (
@@ -224,8 +226,6 @@ def train(data: dict[str, np.ndarray], epochs: int, seed: int, batch: int = 256)
 
 
 def export(net: VerifierNet, path: Path) -> Path:
-    import onnx
-
     path.parent.mkdir(parents=True, exist_ok=True)
     crops = torch.zeros(2, CROP_HEIGHT, CROP_WIDTH, 6, dtype=torch.uint8)
     features = torch.zeros(2, len(DETECTOR_CLASSES) + FEATURES)
@@ -234,14 +234,9 @@ def export(net: VerifierNet, path: Path) -> Path:
                       dynamic_axes={"crops": {0: "n"}, "features": {0: "n"},
                                     "probabilities": {0: "n"}},
                       opset_version=17, dynamo=False)  # fmt: skip
-    proto = onnx.load(str(path))
-    for key, value in {CLASSES_KEY: json.dumps(list(DETECTOR_CLASSES)),
-                       CROP_KEY: json.dumps([CROP_HEIGHT, CROP_WIDTH]),
-                       FLOOR_KEY: str(CANDIDATE_THRESHOLD)}.items():  # fmt: skip
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    onnx.save(proto, str(path))
-    return path
+    return write_metadata(path, {CLASSES_KEY: json.dumps(list(DETECTOR_CLASSES)),
+                                 CROP_KEY: json.dumps([CROP_HEIGHT, CROP_WIDTH]),
+                                 FLOOR_KEY: str(CANDIDATE_THRESHOLD)})  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
