@@ -18,7 +18,6 @@ own candidates over the training sets (README, developer section).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -28,8 +27,6 @@ import numpy as np
 
 from grounding.errors import ExpertUnavailable
 from grounding.onnx_model import open_session
-
-logger = logging.getLogger(__name__)
 
 MODEL_FILE = "verifier.onnx"
 CROP_KEY = "crop"  # [height, width]: both crops' size
