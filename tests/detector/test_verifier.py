@@ -11,6 +11,7 @@ import numpy as np
 import onnx
 import pytest
 from PIL import Image, ImageDraw
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,11 +31,19 @@ from grounding.detector.verifier import (
     CLASSES_KEY,
     CROP_KEY,
     BoxVerifier,
+    box_deltas,
     default_verifier_path,
+    refine_boxes,
     verifier_crops,
     verifier_features,
 )
-from grounding.detector.verifier_train import NOTHING, label_candidates
+from grounding.detector.verifier_train import (
+    NOTHING,
+    REFINE_IOU,
+    iou_matrix,
+    label_candidates,
+    refine_targets,
+)
 from grounding.detector.verifier_train import main as verifier_main
 from grounding.errors import ExpertUnavailable
 
@@ -72,10 +81,49 @@ def test_candidates_take_their_own_class_where_a_truth_box_of_it_qualifies() -> 
     assert labels.tolist() == [4, 1, 0, NOTHING, 0]
 
 
+def test_edge_shifts_move_a_box_onto_its_target_and_back() -> None:
+    boxes = np.array([[10, 20, 50, 40], [0, 0, 100, 10]], float)
+    targets = np.array([[6, 22, 58, 41], [20, 0, 100, 10]], float)
+    shifts = box_deltas(boxes, targets)
+    assert shifts[0].tolist() == pytest.approx([-0.1, 0.1, 0.2, 0.05])
+    assert refine_boxes(boxes, shifts) == pytest.approx(targets)
+    # Shifts past half the box are clipped (the context crop shows about that much),
+    # and a box is never turned inside out.
+    far = box_deltas(boxes[:1], np.array([[-100, 20, 50, 40]], float))
+    assert far[0, 0] == pytest.approx(-0.5)
+    assert (refine_boxes(boxes, np.array([[0.5, 0, -0.5, 0]] * 2))[:, 2:] > 0).all()
+    flat = refine_boxes(boxes[:1], np.array([[0.5, 0.0, -0.5, 0.0]]))[0]
+    assert flat[2] >= flat[0] + 1
+
+
+def test_candidates_learn_to_move_onto_the_truth_box_they_half_cover() -> None:
+    truth = np.array([[0, 0, 40, 40], [0, 0, 44, 40], [300, 0, 400, 30]], float)
+    truth_cls = np.array([11, 0, 8])  # an icon and the button around it; a link
+    cands = np.array([[4, 4, 36, 36], [4, 4, 36, 36], [300, 0, 330, 30], [600, 0, 650, 30]],
+                     float)  # fmt: skip
+    cand_cls = np.array([0, 11, 8, 0])
+    shifts, refine = refine_targets(cands, cand_cls, truth, truth_cls)
+    # a button's box moves onto the button, an icon's onto the icon, a link cut
+    # short (IoU 0.3) towards the whole link, by half its width at most; nothing
+    # is near the last one
+    assert refine.tolist() == [True, True, True, False]
+    moved = refine_boxes(cands[refine], shifts[refine])
+    assert moved[:2] == pytest.approx(truth[[1, 0]])
+    assert moved[2] == pytest.approx([300, 0, 345, 30])
+    assert iou_matrix(cands[2:3], truth[2:3])[0, 0] == pytest.approx(REFINE_IOU)
+    assert shifts[3].tolist() == [0, 0, 0, 0]
+
+
 def _qt_window() -> tuple[Image.Image, list[tuple[tuple[int, int, int, int], str]]]:
-    """A real Qt window (Fusion) of common widgets: its pixels and each one's box and class."""
+    """A real Qt window (Fusion) of common widgets: its pixels and each one's box and class.
+
+    The look is set in full: the synthetic-data tests leave their last random
+    theme (palette, font, style sheet) on the process's application."""
     app = application()
+    app.setStyleSheet("")
     app.setStyle("Fusion")
+    app.setPalette(app.style().standardPalette())
+    app.setFont(QFont("Sans Serif", 9))
     window = QWidget()
     grid = QGridLayout(window)
     combo = QComboBox()
@@ -126,36 +174,89 @@ def test_the_shipped_verifier_knows_real_qt_widgets_from_empty_space() -> None:
 def test_the_detector_scores_are_the_geometric_mean_with_the_verifier() -> None:
     image = small_window()
     verifier = BoxVerifier()
+    assert verifier.refines
     plain = OnnxDetector(verifier=False, score_threshold=verifier.floor).parse(image)
-    paired_detector = OnnxDetector(score_threshold=0.0)
-    paired = paired_detector.parse(image)
+    paired = OnnxDetector(score_threshold=0.0).parse(image)
     assert plain
-    assert len(paired) == len(plain)
-    by_box = {(e.box, e.role): e.score for e in plain}
-    boxes = [(e.box.left, e.box.top, e.box.right, e.box.bottom) for e in paired]
-    cls = np.asarray([DETECTOR_CLASSES.index(e.role) for e in paired])
-    det = np.asarray([by_box[(e.box, e.role)] for e in paired], np.float32)
-    probs = verifier.probabilities(np.asarray(image), boxes, cls, det)
+    assert paired
+    boxes = np.asarray([(e.box.left, e.box.top, e.box.right, e.box.bottom) for e in plain], float)
+    cls = np.asarray([DETECTOR_CLASSES.index(e.role) for e in plain])
+    det = np.asarray([e.score for e in plain], np.float32)
+    probs, shifts = verifier.judge(np.asarray(image), boxes, cls, det)
     geometric = np.sqrt(det * probs[np.arange(len(cls)), cls])
     # The keep factor: the pair's threshold over the detector's own, per class.
     alone_thresholds = OnnxDetector(verifier=False).thresholds
     pair_thresholds = OnnxDetector().thresholds
     keep = det * (pair_thresholds / alone_thresholds)[cls]
-    assert [e.score for e in paired] == pytest.approx(np.maximum(geometric, keep), abs=2e-4)
+    expected = np.maximum(geometric, keep)
+    moved = np.round(refine_boxes(boxes, shifts))
     assert (geometric > keep).any()  # the verifier decides some scores
-    assert [e.score for e in paired] == sorted((e.score for e in paired), reverse=True)
+    assert (np.abs(moved - boxes).max(1) >= 2).any()  # and moves some boxes
+    # Each returned box is a candidate moved by its shifts, with its expected score;
+    # each candidate is returned or lies on a same-class box that outranks it.
+    out = np.asarray([(e.box.left, e.box.top, e.box.right, e.box.bottom) for e in paired], float)
+    out_cls = np.asarray([DETECTOR_CLASSES.index(e.role) for e in paired])
+    out_scores = np.asarray([e.score for e in paired])
+    for box, c, score in zip(out, out_cls, out_scores, strict=True):
+        same = (np.abs(moved - box).max(1) <= 1) & (cls == c)
+        assert same.any()
+        assert np.abs(expected[same] - score).min() <= 2e-4
+    overlap = iou_matrix(moved, out)
+    for i in range(len(cls)):
+        rivals = (overlap[i] >= 0.5) & (out_cls == cls[i])
+        assert rivals.any()
+        assert out_scores[rivals].max() >= expected[i] - 2e-4
+    assert out_scores.tolist() == sorted(out_scores.tolist(), reverse=True)
 
 
-def test_the_verifier_never_takes_away_a_box_the_detector_alone_returns() -> None:
-    """It adds boxes and reorders them; a missed element could not be grounded at all."""
+def test_the_verifier_never_takes_away_an_element_the_detector_alone_finds() -> None:
+    """It adds boxes, reorders and moves them; a missed element could not be grounded."""
     image, _ = _qt_window()
+    thresholds = dict(zip(DETECTOR_CLASSES, OnnxDetector().thresholds.tolist(), strict=True))
     for picture in (image, small_window()):
-        alone = {(e.box, e.role) for e in OnnxDetector(verifier=False).parse(picture)}
+        alone = OnnxDetector(verifier=False).parse(picture)
         paired = OnnxDetector().parse(picture)
         assert alone
-        assert alone <= {(e.box, e.role) for e in paired}
-        thresholds = dict(zip(DETECTOR_CLASSES, OnnxDetector().thresholds.tolist(), strict=True))
+        for found in alone:
+            assert any(e.role == found.role and e.box.iou(found.box) >= 0.5 for e in paired), found
         assert all(e.score >= thresholds[e.role] - 1e-4 for e in paired)
+
+
+def test_the_verifier_moves_a_box_placed_off_onto_the_widget() -> None:
+    """A button boxed around its label alone, a field cut short: the shifts put the
+    boxes back on the widgets (a Qt style it never trained on)."""
+    image, widgets = _qt_window()
+    truth = np.asarray([box for box, _ in widgets], float)
+    cls = np.asarray([DETECTOR_CLASSES.index(c) for _, c in widgets])
+    w, h = truth[:, 2] - truth[:, 0], truth[:, 3] - truth[:, 1]
+    off = truth + np.stack([0.2 * w, 0.2 * h, -0.15 * w, -0.1 * h], 1)
+    _, shifts = BoxVerifier().judge(np.asarray(image), off, cls, np.full(len(cls), 0.3))
+    before = np.diag(iou_matrix(off, truth))
+    after = np.diag(iou_matrix(refine_boxes(off, shifts), truth))
+    assert (after > before).sum() >= len(cls) - 1, (before, after)
+    assert after.mean() >= before.mean() + 0.1, (before, after)
+
+
+def test_an_older_verifier_without_edge_shifts_keeps_the_detector_boxes(tmp_path: Path) -> None:
+    path = _one_output(tmp_path)
+    verifier = BoxVerifier(path)
+    assert not verifier.refines
+    image = small_window()
+    alone = {(e.box, e.role) for e in OnnxDetector(verifier=False).parse(image)}
+    paired = OnnxDetector(verifier_model=path).parse(image)
+    assert alone
+    assert alone <= {(e.box, e.role) for e in paired}
+
+
+def _one_output(tmp_path: Path) -> Path:
+    """The shipped verifier as one from before box refinement: probabilities only."""
+    proto = onnx.load(str(default_verifier_path()))
+    kept = [o for o in proto.graph.output if o.name == "probabilities"]
+    del proto.graph.output[:]
+    proto.graph.output.extend(kept)
+    path = tmp_path / "one_output.onnx"
+    onnx.save(proto, str(path))
+    return path
 
 
 def test_a_missing_verifier_warns_and_the_detector_keeps_its_own_scores(
@@ -223,6 +324,7 @@ def test_train_export_and_load(tmp_path: Path) -> None:
     assert verifier.classes == DETECTOR_CLASSES
     assert verifier.size == (24, 48)
     assert verifier.thresholds == {}  # calibrate --verifier adds them
+    assert verifier.refines
     detector = OnnxDetector(verifier_model=out, score_threshold=0.0)
     assert detector.verifier is not None
     assert all(0.0 <= e.score <= 1.0 for e in detector.parse(Image.open(next(

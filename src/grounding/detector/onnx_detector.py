@@ -13,9 +13,12 @@ detector scored at least its candidate threshold, and the score becomes
 sqrt(detector score x the verifier's P(class)), or the detector score times
 (the pair's threshold / the detector's own) where that is more: a box the
 detector alone would return stays, so the verifier adds boxes and reorders
-them but never takes one away. The per-class thresholds of a detector with a
-verifier are the verifier's (calibrated for the pair). Without the verifier
-file, a warning, and the detector's own scores and thresholds.
+them but never takes one away. It also moves each box by the edge shifts it
+predicts (where the element really is), after which boxes of one class are
+suppressed again, since two may now lie on one element. The per-class
+thresholds of a detector with a verifier are the verifier's (calibrated for
+the pair). Without the verifier file, a warning, and the detector's own
+scores and thresholds.
 
 A table's empty cells are added from the grid its sure cells draw
 (`tables.complete_tables`), within the image parsed: when IncrementalExpert
@@ -42,7 +45,7 @@ from .calibrate import DEFAULT_THRESHOLD, METADATA_KEY
 from .codec import Detection, decode, prepare, suppress
 from .greyed_filter import GreyedFilter
 from .tables import complete_tables
-from .verifier import BoxVerifier
+from .verifier import BoxVerifier, refine_boxes
 
 logger = logging.getLogger(__name__)
 
@@ -185,28 +188,42 @@ class OnnxDetector:
             if right - left >= 2 and bottom - top >= 2:
                 boxes.append((left, top, right, bottom))
                 kept.append(det)
-        scores = [d.score for d in kept]
         if self.verifier is not None and kept:
-            scores = self._verified_scores(rgb, boxes, kept)
+            kept = self._verified(rgb, boxes, kept, image.width, image.height)
+            boxes = [(round(d.left), round(d.top), round(d.right), round(d.bottom)) for d in kept]
         elements = [
-            Element(Box(*box), role=self.classes[det.cls], source=self.name, score=round(score, 4))
-            for box, det, score in zip(boxes, kept, scores, strict=True)
-            if score >= self.thresholds[det.cls]
-        ]
+            Element(Box(*box), role=self.classes[det.cls], source=self.name,
+                    score=round(det.score, 4))
+            for box, det in zip(boxes, kept, strict=True)
+            if det.score >= self.thresholds[det.cls]
+        ]  # fmt: skip
         elements.sort(key=lambda e: -e.score)
         logger.debug("detector: %d elements", len(elements))
         return elements
 
-    def _verified_scores(self, rgb: np.ndarray, boxes: list[tuple[int, int, int, int]],
-                         detections: list[Detection]) -> list[float]:  # fmt: skip
-        """sqrt(detector score x the verifier's P(the detector's class)) of each box, or
-        its detector score x the class's keep factor where that is more."""
+    def _verified(self, rgb: np.ndarray, boxes: list[tuple[int, int, int, int]],
+                  detections: list[Detection], width: int,
+                  height: int) -> list[Detection]:  # fmt: skip
+        """The boxes (image pixels) rescored to sqrt(detector score x the verifier's
+        P(the detector's class)), or the detector score x the class's keep factor where
+        that is more; moved by the verifier's edge shifts (where it refines), and
+        suppressed again per class, since two boxes may now lie on one element."""
         assert self.verifier is not None
         cls = np.asarray([d.cls for d in detections], np.int64)
         det_scores = np.asarray([d.score for d in detections], np.float32)
-        probs = self.verifier.probabilities(rgb, boxes, cls, det_scores)
+        probs, shifts = self.verifier.judge(rgb, boxes, cls, det_scores)
         paired = np.sqrt(det_scores * probs[np.arange(len(cls)), cls])
-        return np.maximum(paired, det_scores * self._keep_factor[cls]).tolist()
+        scores = np.maximum(paired, det_scores * self._keep_factor[cls])
+        moved = refine_boxes(np.asarray(boxes, np.float64), shifts)
+        moved[:, 0::2] = np.clip(moved[:, 0::2], 0, width)
+        moved[:, 1::2] = np.clip(moved[:, 1::2], 0, height)
+        out = [Detection(float(box[0]), float(box[1]), float(box[2]), float(box[3]), int(c),
+                         float(score))
+               for box, c, score in zip(moved, cls, scores, strict=True)
+               if box[2] - box[0] >= 2 and box[3] - box[1] >= 2]  # fmt: skip
+        if not self.verifier.refines:
+            return out
+        return suppress(sorted(out, key=lambda d: -d.score))
 
     def _lower_greyed(self, rgb: np.ndarray, detections: list[Detection], back_x: float,
                       back_y: float) -> list[Detection]:  # fmt: skip

@@ -5,7 +5,9 @@ scale frame. The verifier sees each candidate box at full resolution, twice
 (tightly, and with half its size again of surroundings, which shows a
 radio button's group or a combo box's frame), together with the detector's
 class and score, and says what the box is: one of the detector classes or
-nothing. OnnxDetector rescores each candidate of class c to
+nothing; and where its edges should be (edge shifts, box_deltas: a toolbar
+button boxed around its glyph grows to the button, a row cut short grows to
+its length). OnnxDetector moves each box by them and rescores each candidate of class c to
 sqrt(detector score x P(c)), so a box both models believe in ranks first
 (never below what the detector alone would keep), and compares that with
 the thresholds calibrated for it (kept in the verifier's metadata, as they
@@ -38,6 +40,7 @@ TIGHT_MARGIN = 3  # px around the box: a field's frame
 CONTEXT = 0.5  # of the box's width and height, on each side, plus CONTEXT_PAD px
 CONTEXT_PAD = 4
 FEATURES = 3  # besides the class one-hot: score, log width and log height
+MAX_SHIFT = 0.5  # of the box's size, per edge: about what the context crop shows
 
 
 def default_verifier_path() -> Path:
@@ -103,6 +106,24 @@ def verifier_features(classes: np.ndarray, scores: np.ndarray, boxes: np.ndarray
     return np.concatenate([onehot, extra], 1).astype(np.float32)
 
 
+def box_deltas(boxes: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """N x 4 edge shifts that move `boxes` onto `targets` (left, top, right, bottom),
+    as fractions of each box's width and height, clipped to +-MAX_SHIFT."""
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    size = np.maximum(np.concatenate([boxes[:, 2:] - boxes[:, :2]] * 2, 1), 1.0)
+    shifts = (np.asarray(targets, np.float64).reshape(-1, 4) - boxes) / size
+    return np.clip(shifts, -MAX_SHIFT, MAX_SHIFT).astype(np.float32)
+
+
+def refine_boxes(boxes: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """`boxes` moved by their edge shifts (box_deltas' inverse); never inside out."""
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    size = np.maximum(np.concatenate([boxes[:, 2:] - boxes[:, :2]] * 2, 1), 1.0)
+    out = boxes + np.asarray(shifts, np.float64).reshape(-1, 4) * size
+    out[:, 2:] = np.maximum(out[:, 2:], out[:, :2] + 1.0)
+    return out
+
+
 class BoxVerifier:
     """P(each detector class, or nothing) of candidate boxes."""
 
@@ -124,18 +145,28 @@ class BoxVerifier:
                 f"'{CROP_KEY}' and '{FLOOR_KEY}' missing)"
             ) from exc
         self.size = (crop_h, crop_w)
+        # A verifier from before box refinement has one output.
+        self.refines = len(self._session.get_outputs()) > 1
         self.thresholds: dict[str, float] = json.loads(meta.get(THRESHOLDS_KEY, "{}"))
         self.model_path = path
+
+    def judge(self, image: np.ndarray, boxes: Sequence[Sequence[float]] | np.ndarray,
+              classes: Sequence[int] | np.ndarray,
+              scores: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """N x (len(classes) + 1) probabilities (the last: no element) of the boxes of
+        `image` (H x W x 3 uint8) that the detector called `classes` with `scores`,
+        and N x 4 edge shifts (box_deltas; zeros from a verifier that does not refine)."""
+        if len(boxes) == 0:
+            return np.zeros((0, len(self.classes) + 1), np.float32), np.zeros((0, 4), np.float32)
+        crops = verifier_crops(image, boxes, self.size)
+        features = verifier_features(np.asarray(classes), np.asarray(scores),
+                                     np.asarray(boxes), len(self.classes))  # fmt: skip
+        out = self._session.run(None, {"crops": crops, "features": features})
+        shifts = out[1] if self.refines else np.zeros((len(crops), 4), np.float32)
+        return np.asarray(out[0], np.float32), np.asarray(shifts, np.float32)
 
     def probabilities(self, image: np.ndarray, boxes: Sequence[Sequence[float]] | np.ndarray,
                       classes: Sequence[int] | np.ndarray,
                       scores: Sequence[float] | np.ndarray) -> np.ndarray:  # fmt: skip
-        """N x (len(classes) + 1) probabilities (the last: no element) of the boxes of
-        `image` (H x W x 3 uint8) that the detector called `classes` with `scores`."""
-        if len(boxes) == 0:
-            return np.zeros((0, len(self.classes) + 1), np.float32)
-        crops = verifier_crops(image, boxes, self.size)
-        features = verifier_features(np.asarray(classes), np.asarray(scores),
-                                     np.asarray(boxes), len(self.classes))  # fmt: skip
-        out = self._session.run(None, {"crops": crops, "features": features})[0]
-        return np.asarray(out, np.float32)
+        """judge's probabilities alone."""
+        return self.judge(image, boxes, classes, scores)[0]

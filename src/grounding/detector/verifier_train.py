@@ -7,15 +7,18 @@ with the class of the truth box it overlaps at IoU >= 0.5 (its own class when
 a truth box of that class qualifies, so a box on a combo box's entry called a
 text field stays one), or "nothing". Greyed-out controls are not in the
 labels, so their boxes learn "nothing"; boxes in a teacher's ignore region
-are left out. Most candidates are low-scoring background: three in four of
-those under 0.2 are dropped and the rest weigh four times as much, which
-keeps the probabilities honest at a quarter of the memory.
+are left out. Each candidate that overlaps a truth box at IoU >= 0.3 (one of
+its own class first) also learns the edge shifts onto it, so that a box the
+detector placed a little off is moved where the element is. Most candidates
+are low-scoring background: three in four of those under 0.2 are dropped and
+the rest weigh four times as much, which keeps the probabilities honest at a
+quarter of the memory.
 
-Held out: every 10th seed, as the detector's training and calibration do;
-its accuracy is logged per epoch. The exported model takes uint8 crops and
-float features (grounding.detector.verifier) and returns probabilities; the
-calibrated thresholds are added by `python -m grounding.detector.calibrate
---verifier` (README, developer section).
+Held out: every 10th seed, as the detector's training and calibration do; its
+class accuracy and the mean IoU of its moved boxes are logged per epoch. The
+exported model takes uint8 crops and float features (grounding.detector.verifier)
+and returns probabilities and edge shifts; the calibrated thresholds are added
+by `python -m grounding.detector.calibrate --verifier` (README, developer section).
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ from .verifier import (
     CROP_WIDTH,
     FEATURES,
     FLOOR_KEY,
+    MAX_SHIFT,
+    box_deltas,
+    refine_boxes,
     verifier_crops,
     verifier_features,
 )
@@ -54,6 +60,8 @@ CANDIDATE_THRESHOLD = (
 SPARSE_SCORE = 0.2  # background candidates under it are subsampled...
 SPARSE_KEEP = 0.25  # ...to this share, weighted by its inverse
 NOTHING = len(DETECTOR_CLASSES)
+REFINE_IOU = 0.3  # candidates at least this close to a truth box learn to move onto it
+REFINE_WEIGHT = 4.0  # of the edge-shift loss (shifts are fractions of the box) beside the class's
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -84,6 +92,25 @@ def label_candidates(cands: np.ndarray, cand_cls: np.ndarray, truth: np.ndarray,
     return labels
 
 
+def refine_targets(cands: np.ndarray, cand_cls: np.ndarray, truth: np.ndarray,
+                   truth_cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Per candidate: the edge shifts (box_deltas) to the truth box it should become,
+    and whether it has one: the best-overlapping truth box of its own class at IoU >=
+    REFINE_IOU, else the best-overlapping one of any class. Boxes the detector placed
+    a little off (a toolbar button boxed around its glyph, a row cut short) learn
+    where the element really is."""
+    deltas = np.zeros((len(cands), 4), np.float32)
+    overlap = iou_matrix(cands, truth)
+    if overlap.shape[1] == 0:
+        return deltas, np.zeros(len(cands), bool)
+    rows = np.arange(len(cands))
+    own = np.where(truth_cls[None, :] == cand_cls[:, None], overlap, -1.0)
+    target = np.where(own.max(1) >= REFINE_IOU, own.argmax(1), overlap.argmax(1))
+    mask = overlap[rows, target] >= REFINE_IOU
+    deltas[mask] = box_deltas(cands[mask], truth[target[mask]])
+    return deltas, mask
+
+
 def collect(folders: Sequence[Path], detector_model: Path | None, seed: int,
             ) -> dict[str, np.ndarray]:  # fmt: skip
     """Crops, features, labels, weights and held-out flags of the candidates."""
@@ -94,8 +121,10 @@ def collect(folders: Sequence[Path], detector_model: Path | None, seed: int,
 
     detector = OnnxDetector(detector_model, score_threshold=CANDIDATE_THRESHOLD, verifier=False)
     rng = np.random.default_rng(seed)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("crops", "features", "labels",
-                                                           "weights", "held_out")}  # fmt: skip
+    parts: dict[str, list[np.ndarray]] = {
+        k: []
+        for k in ("crops", "features", "labels", "weights", "held_out", "boxes", "deltas", "refine")
+    }
     records = [r for folder in folders for r in read_dataset(folder)]
     for record in tqdm(records, desc="candidates", file=sys.stderr, leave=False):
         with Image.open(record.path) as image:
@@ -111,6 +140,7 @@ def collect(folders: Sequence[Path], detector_model: Path | None, seed: int,
                            np.float64).reshape(-1, 4)  # fmt: skip
         truth_cls = np.asarray([DETECTOR_CLASSES.index(b.cls) for b in record.boxes], np.int64)
         labels = label_candidates(boxes, cls, truth, truth_cls)
+        deltas, refine = refine_targets(boxes, cls, truth, truth_cls)
         keep = np.ones(len(found), bool)
         if record.ignore:
             ignored = iou_matrix(boxes, np.asarray(record.ignore, np.float64).reshape(-1, 4))
@@ -125,6 +155,9 @@ def collect(folders: Sequence[Path], detector_model: Path | None, seed: int,
                                                    len(DETECTOR_CLASSES)))  # fmt: skip
         parts["labels"].append(labels[keep])
         parts["weights"].append(weights[keep])
+        parts["boxes"].append(boxes[keep].astype(np.float32))
+        parts["deltas"].append(deltas[keep])
+        parts["refine"].append(refine[keep])
         parts["held_out"].append(np.full(int(keep.sum()), record.seed % 10 == 0))
     if not parts["labels"]:
         raise SystemExit(
@@ -135,7 +168,8 @@ def collect(folders: Sequence[Path], detector_model: Path | None, seed: int,
 
 
 class VerifierNet(nn.Module):
-    """uint8 N x H x W x 6 crops and N x F features in, N x (classes + 1) probabilities out."""
+    """uint8 N x H x W x 6 crops and N x F features in; N x (classes + 1) probabilities
+    and N x 4 edge shifts (box_deltas) out."""
 
     def __init__(self, num_classes: int = len(DETECTOR_CLASSES), width: int = 16) -> None:
         super().__init__()
@@ -150,21 +184,30 @@ class VerifierNet(nn.Module):
             conv(6, width, 2), conv(width, 3 * width // 2, 2), conv(3 * width // 2, 3 * width, 2),
             conv(3 * width, 4 * width, 1),
         )  # fmt: skip
+        # Where an edge lies needs where in the crop things are: the final map
+        # flattened (3 x 6 cells), beside the pooled summary the class needs.
+        cells = (CROP_HEIGHT // 8) * (CROP_WIDTH // 8)
         self.head = nn.Sequential(
-            nn.Linear(8 * width + num_classes + FEATURES, 128),
+            nn.Linear(8 * width + 4 * width * cells + num_classes + FEATURES, 128),
             nn.ReLU(inplace=True),
-            nn.Linear(128, num_classes + 1),
+            nn.Linear(128, num_classes + 1 + 4),
+        )
+        self.num_classes = num_classes
+
+    def outputs(self, x: torch.Tensor, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x: N x 6 x H x W in [0, 1] -> class logits, edge shifts."""
+        maps = self.body(x)
+        pooled = torch.cat([maps.mean((2, 3)), maps.amax((2, 3)), maps.flatten(1), features], 1)
+        out = self.head(pooled)
+        return out[:, : self.num_classes + 1], MAX_SHIFT * torch.tanh(
+            out[:, self.num_classes + 1 :]
         )
 
-    def logits(self, x: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
-        """x: N x 6 x H x W in [0, 1]."""
-        maps = self.body(x)
-        pooled = torch.cat([maps.mean((2, 3)), maps.amax((2, 3)), features], 1)
-        return self.head(pooled)
-
-    def forward(self, crops: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+    def forward(self, crops: torch.Tensor, features: torch.Tensor,
+                ) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
         x = crops.permute(0, 3, 1, 2).float() / 255.0
-        return torch.softmax(self.logits(x, features), dim=1)
+        logits, shifts = self.outputs(x, features)
+        return torch.softmax(logits, dim=1), shifts
 
 
 def _pixels(crops: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
@@ -177,16 +220,36 @@ def _pixels(crops: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
 
 
 @torch.no_grad()
-def accuracy(net: VerifierNet, data: dict[str, np.ndarray], mask: np.ndarray) -> float:
+def evaluate(net: VerifierNet, data: dict[str, np.ndarray], mask: np.ndarray,
+             ) -> dict[str, float]:  # fmt: skip
+    """Class accuracy, and the mean IoU with their truth boxes of the candidates that
+    have one, before and after the edge shifts."""
     idx = np.flatnonzero(mask)
     if idx.size == 0:
-        return float("nan")
-    right = 0
+        return {}
+    right, before, after, moved = 0, 0.0, 0.0, 0
     for start in range(0, idx.size, 4096):
         part = idx[start : start + 4096]
-        probs = net(torch.from_numpy(data["crops"][part]), torch.from_numpy(data["features"][part]))
+        probs, shifts = net(torch.from_numpy(data["crops"][part]),
+                            torch.from_numpy(data["features"][part]))  # fmt: skip
         right += int((probs.argmax(1).numpy() == data["labels"][part]).sum())
-    return right / idx.size
+        refine = data["refine"][part]
+        boxes = data["boxes"][part][refine]
+        truth = refine_boxes(boxes, data["deltas"][part][refine])
+        before += float(_paired_iou(boxes, truth).sum())
+        after += float(_paired_iou(refine_boxes(boxes, shifts.numpy()[refine]), truth).sum())
+        moved += int(refine.sum())
+    return {"accuracy": round(right / idx.size, 4),
+            "iou_before": round(before / max(moved, 1), 4),
+            "iou_after": round(after / max(moved, 1), 4)}  # fmt: skip
+
+
+def _paired_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    iw = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
+    ih = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
+    inter = iw * ih
+    union = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(union - inter, 1e-6)
 
 
 def train(data: dict[str, np.ndarray], epochs: int, seed: int, batch: int = 256) -> VerifierNet:
@@ -200,6 +263,8 @@ def train(data: dict[str, np.ndarray], epochs: int, seed: int, batch: int = 256)
     features = torch.from_numpy(data["features"])
     labels = torch.from_numpy(data["labels"])
     weights = torch.from_numpy(data["weights"])
+    deltas = torch.from_numpy(data["deltas"])
+    refine = torch.from_numpy(data["refine"]).float()
     per_epoch = max(1, len(train_idx) // batch)
     optimizer = torch.optim.AdamW(net.parameters(), 2e-3, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, 2e-3, total_steps=epochs * per_epoch)
@@ -210,9 +275,14 @@ def train(data: dict[str, np.ndarray], epochs: int, seed: int, batch: int = 256)
                    file=sys.stderr, leave=False)  # fmt: skip
         for step in bar:
             idx = order[step * batch : (step + 1) * batch]
-            logits = net.logits(_pixels(crops[idx], gen), features[idx])
+            logits, shifts = net.outputs(_pixels(crops[idx], gen), features[idx])
             loss = nn.functional.cross_entropy(logits, labels[idx], reduction="none")
             loss = (loss * weights[idx]).sum() / weights[idx].sum()
+            shift_loss = nn.functional.smooth_l1_loss(shifts, deltas[idx], reduction="none",
+                                                      beta=0.02).sum(1)  # fmt: skip
+            loss = loss + REFINE_WEIGHT * (shift_loss * refine[idx]).sum() / refine[
+                idx
+            ].sum().clamp(min=1.0)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -220,8 +290,7 @@ def train(data: dict[str, np.ndarray], epochs: int, seed: int, batch: int = 256)
             bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
         net.eval()
         logger.info(json.dumps({"epoch": epoch + 1, "loss": round(float(loss.detach()), 4),
-                                "held_out_accuracy": round(accuracy(net, data, data["held_out"]),
-                                                           4)}))  # fmt: skip
+                                "held_out": evaluate(net, data, data["held_out"])}))  # fmt: skip
     return net.eval()
 
 
@@ -230,9 +299,9 @@ def export(net: VerifierNet, path: Path) -> Path:
     crops = torch.zeros(2, CROP_HEIGHT, CROP_WIDTH, 6, dtype=torch.uint8)
     features = torch.zeros(2, len(DETECTOR_CLASSES) + FEATURES)
     torch.onnx.export(net.eval(), (crops, features), str(path),
-                      input_names=["crops", "features"], output_names=["probabilities"],
+                      input_names=["crops", "features"], output_names=["probabilities", "shifts"],
                       dynamic_axes={"crops": {0: "n"}, "features": {0: "n"},
-                                    "probabilities": {0: "n"}},
+                                    "probabilities": {0: "n"}, "shifts": {0: "n"}},
                       opset_version=17, dynamo=False)  # fmt: skip
     return write_metadata(path, {CLASSES_KEY: json.dumps(list(DETECTOR_CLASSES)),
                                  CROP_KEY: json.dumps([CROP_HEIGHT, CROP_WIDTH]),
