@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -252,11 +253,19 @@ def test_an_older_verifier_without_edge_shifts_keeps_the_detector_boxes(tmp_path
 
 def _one_output(tmp_path: Path) -> Path:
     """The shipped verifier as one from before box refinement: probabilities only."""
+
+    def probabilities_only(proto: onnx.ModelProto) -> None:
+        kept = [o for o in proto.graph.output if o.name == "probabilities"]
+        del proto.graph.output[:]
+        proto.graph.output.extend(kept)
+
+    return _shipped_copy(tmp_path / "one_output.onnx", probabilities_only)
+
+
+def _shipped_copy(path: Path, edit: Callable[[onnx.ModelProto], None]) -> Path:
+    """The shipped verifier, edited, saved at `path`."""
     proto = onnx.load(str(default_verifier_path()))
-    kept = [o for o in proto.graph.output if o.name == "probabilities"]
-    del proto.graph.output[:]
-    proto.graph.output.extend(kept)
-    path = tmp_path / "one_output.onnx"
+    edit(proto)
     onnx.save(proto, str(path))
     return path
 
@@ -278,16 +287,17 @@ def test_a_missing_verifier_warns_and_the_detector_keeps_its_own_scores(
 
 
 def _rewritten(tmp_path: Path, key: str, value: str | None) -> Path:
-    proto = onnx.load(str(default_verifier_path()))
-    kept = [p for p in proto.metadata_props if p.key != key]
-    del proto.metadata_props[:]
-    proto.metadata_props.extend(kept)
-    if value is not None:
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    path = tmp_path / f"{key}.onnx"
-    onnx.save(proto, str(path))
-    return path
+    """The shipped verifier with metadata `key` set to `value`, or removed (None)."""
+
+    def rewrite(proto: onnx.ModelProto) -> None:
+        kept = [p for p in proto.metadata_props if p.key != key]
+        del proto.metadata_props[:]
+        proto.metadata_props.extend(kept)
+        if value is not None:
+            entry = proto.metadata_props.add()
+            entry.key, entry.value = key, value
+
+    return _shipped_copy(tmp_path / f"{key}.onnx", rewrite)
 
 
 def test_a_foreign_or_other_classes_verifier_is_refused(
