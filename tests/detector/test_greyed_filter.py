@@ -25,6 +25,7 @@ from grounding.detector.greyed_filter import (
 from grounding.detector.onnx_detector import OnnxDetector
 from grounding.detector.synth.qt_scenes import application
 from grounding.errors import ExpertUnavailable
+from onnx_edits import with_metadata
 
 
 def _window() -> tuple[np.ndarray, list[tuple[Box, bool]]]:
@@ -115,12 +116,7 @@ def test_missing_classifier_says_what_to_do_and_the_detector_runs_without(
 
 def test_a_model_without_the_crop_contract_is_refused(tmp_path: Path) -> None:
     """The crop size and margin come from the file, as the model was trained to see a box."""
-    shipped = onnx.load(str(default_greyed_path()))
-    kept = [p for p in shipped.metadata_props if p.key != CROP_KEY]
-    del shipped.metadata_props[:]
-    shipped.metadata_props.extend(kept)
-    old = tmp_path / "old.onnx"
-    onnx.save(shipped, str(old))
+    old = with_metadata(default_greyed_path(), tmp_path / "old.onnx", CROP_KEY, None)
     with pytest.raises(ExpertUnavailable, match="not a desktop-agent greyed-out classifier"):
         GreyedFilter(old)
     assert GreyedFilter().shape == (32, 96, 3)

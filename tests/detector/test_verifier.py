@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +46,7 @@ from grounding.detector.verifier_train import (
 )
 from grounding.detector.verifier_train import main as verifier_main
 from grounding.errors import ExpertUnavailable
+from onnx_edits import edited_copy, with_metadata
 
 
 def test_crops_show_the_box_tightly_and_with_its_surroundings() -> None:
@@ -259,15 +259,7 @@ def _one_output(tmp_path: Path) -> Path:
         del proto.graph.output[:]
         proto.graph.output.extend(kept)
 
-    return _shipped_copy(tmp_path / "one_output.onnx", probabilities_only)
-
-
-def _shipped_copy(path: Path, edit: Callable[[onnx.ModelProto], None]) -> Path:
-    """The shipped verifier, edited, saved at `path`."""
-    proto = onnx.load(str(default_verifier_path()))
-    edit(proto)
-    onnx.save(proto, str(path))
-    return path
+    return edited_copy(default_verifier_path(), tmp_path / "one_output.onnx", probabilities_only)
 
 
 def test_a_missing_verifier_warns_and_the_detector_keeps_its_own_scores(
@@ -287,17 +279,7 @@ def test_a_missing_verifier_warns_and_the_detector_keeps_its_own_scores(
 
 
 def _rewritten(tmp_path: Path, key: str, value: str | None) -> Path:
-    """The shipped verifier with metadata `key` set to `value`, or removed (None)."""
-
-    def rewrite(proto: onnx.ModelProto) -> None:
-        kept = [p for p in proto.metadata_props if p.key != key]
-        del proto.metadata_props[:]
-        proto.metadata_props.extend(kept)
-        if value is not None:
-            entry = proto.metadata_props.add()
-            entry.key, entry.value = key, value
-
-    return _shipped_copy(tmp_path / f"{key}.onnx", rewrite)
+    return with_metadata(default_verifier_path(), tmp_path / f"{key}.onnx", key, value)
 
 
 def test_a_foreign_or_other_classes_verifier_is_refused(
