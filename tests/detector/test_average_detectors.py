@@ -29,9 +29,12 @@ def _model(seed: int, width: int = 8) -> ElementDetector:
 
 
 def _conv_weights(path: Path) -> list[np.ndarray]:
+    """The graph's convolution weights, the first one for pixels in 0..1 as trained
+    (the export divides it by 255, for bytes in)."""
     graph = onnx.load(str(path)).graph
     values = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
-    return [values[n.input[1]] for n in graph.node if n.op_type == "Conv"]
+    weights = [values[n.input[1]] for n in graph.node if n.op_type == "Conv"]
+    return [weights[0] * 255.0, *weights[1:]]
 
 
 def test_average_mixes_every_parameter_by_the_weight() -> None:

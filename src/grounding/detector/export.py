@@ -17,7 +17,7 @@ import onnx
 import torch
 
 from .classes import DETECTOR_CLASSES
-from .model import ElementDetector, ExportWrapper
+from .model import BYTE_PIXELS, PIXELS_KEY, ElementDetector, ExportWrapper, with_byte_input
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def export(model: ElementDetector, path: Path, input_scale: float) -> Path:
     dummy = torch.zeros(1, 256, 384, 3, dtype=torch.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
-        ExportWrapper(model), (dummy,), str(path),
+        ExportWrapper(with_byte_input(model), bytes_in=True), (dummy,), str(path),
         input_names=["image"], output_names=["heat", "size", "offset"],
         dynamic_axes={"image": {1: "height", 2: "width"}},
         opset_version=17, dynamo=False,
@@ -38,6 +38,7 @@ def export(model: ElementDetector, path: Path, input_scale: float) -> Path:
         "input_scale": str(input_scale),
         "stride": "4",
         "input": "1 x H x W x 3 uint8 RGB, H and W multiples of 32",
+        PIXELS_KEY: BYTE_PIXELS,
         "producer": "desktop-agent grounding.detector.train",
     }
     for key, value in meta.items():

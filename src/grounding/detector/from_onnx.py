@@ -6,20 +6,23 @@ weight in the convolution and turns its BatchNorm into an identity whose
 bias is the folded bias (mean 0, variance 1 - eps, scale 1). The result
 computes what the ONNX graph computes; it must be fine-tuned with its
 BatchNorm statistics frozen (`freeze_norms`), as their batch statistics would
-no longer match what the folded weights expect.
+no longer match what the folded weights expect. An export whose first
+convolution takes pixels in 0..255 (model.with_byte_input, said in its
+metadata) has that convolution's weights multiplied back by 255.
 """
 
 from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from .classes import DETECTOR_CLASSES
-from .model import ElementDetector, from_bytes
+from .model import BYTE_PIXELS, PIXELS_KEY, ElementDetector, first_conv, from_bytes
 
 
 def _conv_order(model: ElementDetector) -> list[nn.Conv2d]:
@@ -56,8 +59,10 @@ def load_onnx_weights(model: ElementDetector, path: Path) -> None:
     import onnx
     from onnx import numpy_helper
 
-    graph = onnx.load(str(path)).graph
+    proto = onnx.load(str(path))
+    graph = proto.graph
     initializers = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    meta = {p.key: p.value for p in proto.metadata_props}
     onnx_convs = [n for n in graph.node if n.op_type == "Conv"]
     convs = _conv_order(model)
     if len(onnx_convs) != len(convs):
@@ -68,6 +73,8 @@ def load_onnx_weights(model: ElementDetector, path: Path) -> None:
     norms = _norm_after(model)
     for node, conv in zip(onnx_convs, convs, strict=True):
         weight = initializers[node.input[1]]
+        if conv is first_conv(model) and meta.get(PIXELS_KEY) == BYTE_PIXELS:
+            weight = weight * np.float32(255.0)  # back to pixels in 0..1, as trained
         bias = initializers[node.input[2]] if len(node.input) > 2 else None
         if tuple(weight.shape) != tuple(conv.weight.shape):
             raise ValueError(
@@ -92,15 +99,20 @@ def load_onnx_weights(model: ElementDetector, path: Path) -> None:
                 raise ValueError(f"{path}: {conv} has a bias in the graph but nowhere to put it")
 
 
-def onnx_width(path: Path) -> int:
-    """The width an exported detector was built with (its stem's second convolution's outputs)."""
+def onnx_widths(path: Path) -> tuple[int, int]:
+    """The width and pyramid channels an exported detector was built with (its stem's
+    second convolution's outputs, and its last convolution's inputs)."""
     import onnx
     from onnx import numpy_helper
 
     graph = onnx.load(str(path)).graph
     convs = [n for n in graph.node if n.op_type == "Conv"]
     weights = {i.name: i for i in graph.initializer}
-    return int(numpy_helper.to_array(weights[convs[1].input[1]]).shape[0])
+
+    def shape(node: Any) -> tuple[int, ...]:
+        return tuple(int(d) for d in numpy_helper.to_array(weights[node.input[1]]).shape)
+
+    return shape(convs[1])[0], shape(convs[-1])[1]
 
 
 def load_detector(path: Path) -> ElementDetector:
@@ -111,10 +123,11 @@ def load_detector(path: Path) -> ElementDetector:
     """
     if path.suffix == ".pt":
         state = torch.load(path, map_location="cpu")
-        model = ElementDetector(len(DETECTOR_CLASSES), int(state.get("width", 32)))
+        model = ElementDetector(len(DETECTOR_CLASSES), int(state.get("width", 32)),
+                                state.get("pyramid"))  # fmt: skip
         model.load_state_dict(state["model"])
         return model
-    model = ElementDetector(len(DETECTOR_CLASSES), onnx_width(path))
+    model = ElementDetector(len(DETECTOR_CLASSES), *onnx_widths(path))
     load_onnx_weights(model, path)
     return model
 

@@ -27,7 +27,8 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from .classes import CLASS_INDEX, DETECTOR_CLASSES
 from .codec import ALIGN, STRIDE, decode, prepare, suppress
 from .dataset import Record, read_dataset
-from .from_onnx import freeze_norms, load_onnx_weights
+from .distill import distill_loss, load_teacher
+from .from_onnx import freeze_norms, load_detector
 from .metrics import average_precision, match
 from .model import ElementDetector, ExportWrapper
 from .targets import augment, encode
@@ -203,7 +204,24 @@ def train(args: argparse.Namespace) -> Path:
         )
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    model = ElementDetector(len(DETECTOR_CLASSES), args.width).to(device)
+    start_epoch = 0
+    checkpoint = out / "checkpoint.pt"
+    resuming = checkpoint.exists() and not args.restart
+    frozen_norms = False
+    if resuming:  # the checkpoint's own shape
+        model = load_detector(checkpoint)
+    elif args.init is not None:
+        # Fine-tuning: the weights (and shape) of an earlier run, a fresh optimizer
+        # and schedule. A shipped model has its BatchNorm folded, so kept frozen.
+        model = load_detector(args.init)
+        frozen_norms = args.init.suffix == ".onnx" or bool(
+            torch.load(args.init, map_location="cpu").get("frozen_norms", False)
+        )  # a checkpoint of such a fine-tune: still folded
+        logger.info("starting from the weights in %s", args.init)
+    else:
+        model = ElementDetector(len(DETECTOR_CLASSES), args.width, args.pyramid)
+    model = model.to(device)
+    teacher = load_teacher(args.distill, device) if args.distill is not None else None
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     batches = MixedBatches(len(train_set), args.batch, args.crop, args.big_crop,
                            args.big_every, args.seed)  # fmt: skip
@@ -214,21 +232,9 @@ def train(args: argparse.Namespace) -> Path:
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: _lr_factor(step, total_steps)
     )
-    start_epoch = 0
-    checkpoint = out / "checkpoint.pt"
-    frozen_norms = False
-    if args.init is not None and (args.restart or not checkpoint.exists()):
-        # Fine-tuning: the weights of an earlier run, a fresh optimizer and schedule.
-        if args.init.suffix == ".onnx":  # a shipped model: BatchNorm folded, so kept frozen
-            load_onnx_weights(model, args.init)
-            frozen_norms = True
-        else:
-            model.load_state_dict(torch.load(args.init, map_location=device)["model"])
-        logger.info("starting from the weights in %s", args.init)
-    if checkpoint.exists() and not args.restart:
+    if resuming:
         state = torch.load(checkpoint, map_location=device)
         frozen_norms = bool(state.get("frozen_norms", False))
-        model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
         start_epoch = state["epoch"]
@@ -254,6 +260,11 @@ def train(args: argparse.Namespace) -> Path:
             with torch.autocast(device.type, torch.bfloat16, enabled=device.type == "cuda"):
                 outputs = model(batch[0])
             losses = loss_fn(outputs, batch)
+            if teacher is not None:
+                with torch.no_grad():
+                    taught = teacher(batch[0])
+                losses.update(distill_loss(outputs, taught, args.distill_weight))
+                losses["total"] = losses["total"] + losses["distill"]
             optimizer.zero_grad(set_to_none=True)
             losses["total"].backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
@@ -276,7 +287,8 @@ def train(args: argparse.Namespace) -> Path:
             stop = True
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                     "schedule": schedule.state_dict(), "epoch": epoch + 1,
-                    "width": args.width, "frozen_norms": frozen_norms}, checkpoint)  # fmt: skip
+                    "width": model.width, "pyramid": model.pyramid,
+                    "frozen_norms": frozen_norms}, checkpoint)  # fmt: skip
         if stop:
             break
     from .export import export
@@ -301,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big-every", type=int, default=4)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--width", type=int, default=32, help="network width (channels)")
+    parser.add_argument("--pyramid", type=int, default=None,
+                        help="channels of the pyramid and head at 1/4 resolution "
+                             "(default twice --width)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for training")
@@ -311,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init", type=Path, default=None,
                         help="start from this checkpoint's weights, or from an exported "
                              "detector.onnx such as the shipped one (fine-tuning)")  # fmt: skip
+    parser.add_argument("--distill", type=Path, default=None,
+                        help="a teacher detector (.onnx or checkpoint) whose outputs the "
+                             "model also learns, beside the labels: e.g. the shipped one "
+                             "for one cut from it (grounding.detector.prune)")  # fmt: skip
+    parser.add_argument("--distill-weight", type=float, default=1.0)
     parser.add_argument("--cpu", action="store_true", help="train on the CPU even with CUDA")
     parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
     args = parser.parse_args(argv)
