@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image, ImageDraw
 
 from grounding.detector.calibrate import METADATA_KEY
 from grounding.detector.classes import DETECTOR_CLASSES
 from grounding.detector.codec import prepare
-from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample
 from grounding.detector.export import export
 from grounding.detector.from_onnx import freeze_norms, load_onnx_weights, max_difference
 from grounding.detector.model import ElementDetector
 from grounding.detector.train import main as train_main
+from toy_detector_data import plain_window, write_button_set
 
 
 def _trained_looking_model(width: int) -> ElementDetector:
@@ -36,18 +34,10 @@ def _trained_looking_model(width: int) -> ElementDetector:
     return model.eval()
 
 
-def _window() -> Image.Image:
-    image = Image.new("RGB", (320, 224), (240, 240, 240))
-    draw = ImageDraw.Draw(image)
-    for i in range(3):
-        draw.rectangle((20 + 90 * i, 40, 90 + 90 * i, 64), fill=(190, 190, 215), outline="black")
-    return image
-
-
 def test_exported_weights_load_back_and_compute_the_same(tmp_path: Path) -> None:
     original = _trained_looking_model(8)
     path = export(original, tmp_path / "detector.onnx", 0.75)
-    array, _, _ = prepare(_window(), 0.75)
+    array, _, _ = prepare(plain_window(), 0.75)
     fresh = ElementDetector(len(DETECTOR_CLASSES), 8)
     assert max_difference(fresh, path, array) > 1e-2  # untrained: not the same model
     load_onnx_weights(fresh, path)
@@ -71,14 +61,7 @@ def test_frozen_norms_keep_their_statistics_while_training() -> None:
 
 @pytest.mark.slow
 def test_training_starts_from_an_exported_model(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    writer = DatasetWriter(data)
-    for seed in range(8):
-        rng = random.Random(seed)
-        image = _window()
-        x = rng.randint(0, 200)
-        ImageDraw.Draw(image).rectangle((x, 120, x + 70, 150), fill=(200, 215, 190))
-        writer.add(Sample(image, [LabeledBox(x, 120, x + 71, 151, "button")], "toy", seed))
+    data = write_button_set(tmp_path / "data")
     init = export(_trained_looking_model(8), tmp_path / "init.onnx", 0.75)
     out = tmp_path / "run"
     assert train_main(["--data", str(data), "--out", str(out), "--batch", "4", "--crop", "128",
@@ -127,7 +110,7 @@ def test_reexport_keeps_the_weights_and_the_metadata(tmp_path: Path) -> None:
     meta = {e.key: e.value for e in onnx.load(str(new)).metadata_props}
     assert meta[METADATA_KEY] == '{"button": 0.25}'
     assert meta["input_scale"] == "0.75"
-    array, _, _ = prepare(_window(), 0.75)
+    array, _, _ = prepare(plain_window(), 0.75)
     (heat_a, *boxes_a), (heat_b, *boxes_b) = (
         ort.InferenceSession(str(p)).run(None, {"image": array}) for p in (old, new)
     )
@@ -154,7 +137,7 @@ def test_export_takes_bytes_into_the_first_convolution(tmp_path: Path) -> None:
     proto = onnx.load(str(path))
     assert not any(n.op_type == "Div" for n in proto.graph.node)
     assert {e.key: e.value for e in proto.metadata_props}[PIXELS_KEY] == BYTE_PIXELS
-    array, _, _ = prepare(_window(), 0.75)
+    array, _, _ = prepare(plain_window(), 0.75)
     assert max_difference(model, path, array) < 1e-4
     older = tmp_path / "older.onnx"  # the graph as exports wrote it before
     torch.onnx.export(ExportWrapper(model), (torch.from_numpy(array),), str(older),

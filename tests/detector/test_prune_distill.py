@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from grounding.detector.classes import DETECTOR_CLASSES
 from grounding.detector.codec import prepare
-from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample
 from grounding.detector.distill import distill_loss
 from grounding.detector.export import export
 from grounding.detector.from_onnx import load_detector, onnx_widths
 from grounding.detector.model import ElementDetector, from_bytes
 from grounding.detector.prune import keep_channels, prune
 from grounding.detector.train import main as train_main
+from toy_detector_data import write_button_set
 
 DEAD_PYRAMID = [1, 4, 5, 9]  # of 16
 DEAD_HEAD = [0, 7, 8, 15]
@@ -129,14 +128,7 @@ def test_distill_loss_is_zero_at_the_teacher_and_pulls_towards_it() -> None:
 
 @pytest.mark.slow
 def test_training_a_pruned_model_with_a_teacher(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    writer = DatasetWriter(data)
-    for seed in range(8):
-        rng = random.Random(seed)
-        image = Image.new("RGB", (320, 224), (240, 240, 240))
-        x = rng.randint(0, 200)
-        ImageDraw.Draw(image).rectangle((x, 120, x + 70, 150), fill=(200, 215, 190))
-        writer.add(Sample(image, [LabeledBox(x, 120, x + 71, 151, "button")], "toy", seed))
+    data = write_button_set(tmp_path / "data")
     model = _model_with_dead_channels()
     teacher = export(model, tmp_path / "teacher.onnx", 0.75)
     small = export(prune(model, *keep_channels(model, _frames(), 12)), tmp_path / "small.onnx",
