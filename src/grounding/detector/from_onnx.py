@@ -71,9 +71,10 @@ def load_onnx_weights(model: ElementDetector, path: Path) -> None:
             "pass the --width it was trained with"
         )
     norms = _norm_after(model)
+    byte_input = first_conv(model) if meta.get(PIXELS_KEY) == BYTE_PIXELS else None
     for node, conv in zip(onnx_convs, convs, strict=True):
         weight = initializers[node.input[1]]
-        if conv is first_conv(model) and meta.get(PIXELS_KEY) == BYTE_PIXELS:
+        if conv is byte_input:
             weight = weight * np.float32(255.0)  # back to pixels in 0..1, as trained
         bias = initializers[node.input[2]] if len(node.input) > 2 else None
         if tuple(weight.shape) != tuple(conv.weight.shape):

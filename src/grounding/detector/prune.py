@@ -8,9 +8,12 @@ channels (2 x width). This keeps the `pyramid` channels that carry the most
 through which the next layer reads them) and drops the rest, in every layer
 that shares them: the pyramid's lateral and top convolutions, the fuse block
 and the head's input; the head's own outputs are chosen the same way, by
-what the heat, size and offset layers read from them. The result computes
-something close to the original; `python -m grounding.detector.train --init
-small.onnx --distill detector.onnx` then teaches it the rest.
+what the heat, size and offset layers read from them. The cut alone is no
+usable detector (the shipped one cut to 48 of 64: held-out mAP@0.5 0.375 ->
+0.015), since every kept channel's sum lost its partners; it is where a
+fine-tune starts: `python -m grounding.detector.train --init small.onnx
+--distill detector.onnx` (12 epochs brought that one to 0.403). What it
+keeps exactly is a model whose dropped channels are silent (the tests).
 """
 
 from __future__ import annotations
@@ -89,7 +92,7 @@ def _copy(target: nn.Module, source: nn.Module, rows: torch.Tensor | None,
         value = tensor.detach()
         if rows is not None and value.dim() >= 1 and name != "num_batches_tracked":
             value = value[rows]
-        if cols is not None and value.dim() == 4 and value.shape[1] > 1:
+        if cols is not None and value.dim() == 4:  # a full convolution's inputs
             value = value[:, cols]
         getattr(target, name).copy_(value)
 
