@@ -1,4 +1,5 @@
-"""A smaller detector cut from a trained one (prune) and taught by it (distill)."""
+"""Faster detectors: a smaller one cut from a trained one (prune), one with its fuse
+block a level down (fuse_level 8), each taught by the trained one (distill)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from grounding.detector.classes import DETECTOR_CLASSES
 from grounding.detector.codec import prepare
 from grounding.detector.distill import distill_loss
 from grounding.detector.export import export
-from grounding.detector.from_onnx import load_detector, onnx_widths
+from grounding.detector.from_onnx import load_detector, load_onnx_weights, onnx_widths
 from grounding.detector.model import ElementDetector, from_bytes
 from grounding.detector.prune import keep_channels, prune
 from grounding.detector.train import main as train_main
@@ -101,6 +102,32 @@ def test_a_pruned_export_loads_back_with_its_own_widths(tmp_path: Path) -> None:
         assert torch.allclose(want, got, atol=1e-4)
 
 
+def test_fuse_block_at_level_8_exports_and_loads_back_as_such(tmp_path: Path) -> None:
+    import onnx
+
+    from grounding.detector.model import FUSE_LEVEL_KEY
+
+    low = _model_with_dead_channels()
+    high = ElementDetector(len(DETECTOR_CLASSES), 8, fuse_level=8).eval()
+    high.load_state_dict(low.state_dict())  # the same parameters
+    array = _frames()[1]
+    moved = [torch.allclose(a, b, atol=1e-3)
+             for a, b in zip(_outputs(low, array), _outputs(high, array), strict=True)]  # fmt: skip
+    assert not all(moved)  # the block really runs elsewhere
+    path = export(high, tmp_path / "f8.onnx", 0.75)
+    meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+    assert meta[FUSE_LEVEL_KEY] == "8"
+    loaded = load_detector(path)
+    assert loaded.fuse_level == 8
+    for want, got in zip(_outputs(high, array), _outputs(loaded, array), strict=True):
+        assert torch.allclose(want, got, atol=1e-4)
+    assert prune(high, *keep_channels(high, _frames(), 12)).fuse_level == 8
+    with pytest.raises(ValueError, match="fuse block at level 8"):
+        load_onnx_weights(ElementDetector(len(DETECTOR_CLASSES), 8), path)
+    with pytest.raises(ValueError, match="fuse_level 5"):
+        ElementDetector(len(DETECTOR_CLASSES), 8, fuse_level=5)
+
+
 def test_distill_loss_is_zero_at_the_teacher_and_pulls_towards_it() -> None:
     torch.manual_seed(1)
     teacher = ElementDetector(len(DETECTOR_CLASSES), 8).eval()
@@ -146,11 +173,13 @@ def test_training_a_pruned_model_with_a_teacher(tmp_path: Path) -> None:
     assert train_main(["--data", str(data), "--out", str(out), "--batch", "4", "--crop", "128",
                        "--workers", "0", "--epochs", "2"]) == 0  # fmt: skip
     assert torch.load(out / "checkpoint.pt", map_location="cpu")["epoch"] == 2
-    # A fine-tune of that checkpoint keeps its folded BatchNorm frozen too.
+    # A fine-tune of that checkpoint keeps its folded BatchNorm frozen too; this
+    # one also moves the fuse block down a level.
     again = tmp_path / "again"
     assert train_main(["--data", str(data), "--out", str(again), "--batch", "4", "--crop", "128",
-                       "--workers", "0", "--epochs", "1",
+                       "--workers", "0", "--epochs", "1", "--fuse-level", "8",
                        "--init", str(out / "checkpoint.pt")]) == 0  # fmt: skip
     state = torch.load(again / "checkpoint.pt", map_location="cpu")
     assert state["frozen_norms"] is True
-    assert (state["width"], state["pyramid"]) == (8, 12)
+    assert (state["width"], state["pyramid"], state["fuse_level"]) == (8, 12, 8)
+    assert load_detector(again / "detector.onnx").fuse_level == 8

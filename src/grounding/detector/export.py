@@ -17,7 +17,14 @@ import onnx
 import torch
 
 from .classes import DETECTOR_CLASSES
-from .model import BYTE_PIXELS, PIXELS_KEY, ElementDetector, ExportWrapper, with_byte_input
+from .model import (
+    BYTE_PIXELS,
+    FUSE_LEVEL_KEY,
+    PIXELS_KEY,
+    ElementDetector,
+    ExportWrapper,
+    with_byte_input,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +46,7 @@ def export(model: ElementDetector, path: Path, input_scale: float) -> Path:
         "stride": "4",
         "input": "1 x H x W x 3 uint8 RGB, H and W multiples of 32",
         PIXELS_KEY: BYTE_PIXELS,
+        FUSE_LEVEL_KEY: str(model.fuse_level),
         "producer": "desktop-agent grounding.detector.train",
     }
     for key, value in meta.items():

@@ -24,7 +24,15 @@ import torch
 from torch import nn
 
 from .classes import DETECTOR_CLASSES
-from .model import BYTE_PIXELS, PIXELS_KEY, ElementDetector, first_conv, from_bytes, head_convs
+from .model import (
+    BYTE_PIXELS,
+    FUSE_LEVEL_KEY,
+    PIXELS_KEY,
+    ElementDetector,
+    first_conv,
+    from_bytes,
+    head_convs,
+)
 
 
 def _conv_order(model: ElementDetector) -> list[nn.Conv2d]:
@@ -65,6 +73,10 @@ def load_onnx_weights(model: ElementDetector, path: Path) -> None:
     graph = proto.graph
     initializers = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     meta = {p.key: p.value for p in proto.metadata_props}
+    fuse_level = int(meta.get(FUSE_LEVEL_KEY, "4"))
+    if fuse_level != model.fuse_level:
+        raise ValueError(f"{path} has its fuse block at level {fuse_level}, this model at "
+                         f"{model.fuse_level}")  # fmt: skip
     convs = _conv_order(model)
     weights = _graph_weights(path, graph, initializers, convs, head_convs(model))
     norms = _norm_after(model)
@@ -145,10 +157,14 @@ def load_detector(path: Path) -> ElementDetector:
     if path.suffix == ".pt":
         state = torch.load(path, map_location="cpu")
         model = ElementDetector(len(DETECTOR_CLASSES), int(state.get("width", 32)),
-                                state.get("pyramid"))  # fmt: skip
+                                state.get("pyramid"), int(state.get("fuse_level", 4)))  # fmt: skip
         model.load_state_dict(state["model"])
         return model
-    model = ElementDetector(len(DETECTOR_CLASSES), *onnx_widths(path))
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+    model = ElementDetector(len(DETECTOR_CLASSES), *onnx_widths(path),
+                            fuse_level=int(meta.get(FUSE_LEVEL_KEY, "4")))  # fmt: skip
     load_onnx_weights(model, path)
     return model
 

@@ -100,7 +100,8 @@ def _copy(target: nn.Module, source: nn.Module, rows: torch.Tensor | None,
 def prune(model: ElementDetector, pyramid_keep: torch.Tensor,
           head_keep: torch.Tensor) -> ElementDetector:  # fmt: skip
     """A copy of `model` with only the given pyramid and head-output channels."""
-    small = ElementDetector(len(DETECTOR_CLASSES), model.width, len(pyramid_keep))
+    small = ElementDetector(len(DETECTOR_CLASSES), model.width, len(pyramid_keep),
+                           model.fuse_level)  # fmt: skip
     p, h = pyramid_keep, head_keep
     with torch.no_grad():
         for name in ("stem", "stage4", "stage8", "stage16", "stage32"):
