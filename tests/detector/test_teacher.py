@@ -30,12 +30,16 @@ def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
-def _separate_elements(detector: OnnxDetector, image: Image.Image) -> list[tuple[int, ...]]:
-    """One box per detected element, best scored first, none overlapping another (the
+def _detected(detector: OnnxDetector, image: Image.Image) -> list[tuple[int, ...]]:
+    """The detector's boxes, best scored first."""
+    return [(e.box.left, e.box.top, e.box.right, e.box.bottom) for e in detector.parse(image)]
+
+
+def _separate_elements(boxes: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """One box per element from `boxes` (best first), none overlapping another (the
     detector may box one element as two classes, in boxes a pixel or two apart)."""
     kept: list[tuple[int, ...]] = []
-    for e in detector.parse(image):  # best first
-        box = (e.box.left, e.box.top, e.box.right, e.box.bottom)
+    for box in boxes:
         if not any(_overlap(box, other) for other in kept):
             kept.append(box)
     return sorted(kept)
@@ -82,8 +86,8 @@ def test_augment_passes_the_records_ignored_regions_through_the_crop(tmp_path: P
 def test_mark_folder_ignores_what_the_teacher_finds_and_no_label_matches(tmp_path: Path) -> None:
     image = small_window()
     detector = OnnxDetector(score_threshold=0.2)
-    everything = [(e.box.left, e.box.top, e.box.right, e.box.bottom) for e in detector.parse(image)]
-    found = _separate_elements(detector, image)
+    everything = _detected(detector, image)
+    found = _separate_elements(everything)
     assert len(found) >= 3, "the drawn window should give the teacher several separate elements"
     labelled, unlabelled = found[0], found[1:]
     writer = DatasetWriter(tmp_path)
@@ -153,7 +157,7 @@ def test_what_lies_on_a_greyed_out_control_stays_background(tmp_path: Path) -> N
     # region, which would stop training from teaching it as background.
     image = small_window()
     detector = OnnxDetector(score_threshold=0.2)
-    found = _separate_elements(detector, image)
+    found = _separate_elements(_detected(detector, image))
     assert len(found) >= 3
     greyed = found[0]
     # A region a little larger than the detection: the control's whole box.
