@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PIL import Image
 
@@ -98,7 +98,13 @@ def _app_env(root: Path, theme: str, qt: bool) -> dict[str, str]:
     return env
 
 
-def _still(desktop: LocalDesktop, quiet_s: float = 0.6, timeout_s: float = 8.0) -> Image.Image:
+class Screen(Protocol):
+    """What `_still` needs of a desktop: its screenshots."""
+
+    def screenshot(self) -> Image.Image: ...
+
+
+def _still(desktop: Screen, quiet_s: float = 0.6, timeout_s: float = 8.0) -> Image.Image:
     deadline = time.monotonic() + timeout_s
     last = desktop.screenshot()
     since = time.monotonic()

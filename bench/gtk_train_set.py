@@ -34,7 +34,6 @@ from typing import cast
 from PIL import Image
 
 from bench.grounding_set import _app_env, _still, _xdo, find_window
-from desktop_agent.desktop.local import LocalDesktop
 from desktop_agent.desktop.virtual import VirtualDisplay
 from grounding import Box, Element
 from grounding.a11y.atspi import AtspiExpert
@@ -285,7 +284,7 @@ def _window_box(display: VirtualDisplay, window: str) -> Box | None:
         return None
 
 
-def capture(display: VirtualDisplay, desktop: LocalDesktop, app: App, theme: str,
+def capture(display: VirtualDisplay, desktop: DisplayScreen, app: App, theme: str,
             work: Path, rng: random.Random) -> Sample | None:  # fmt: skip
     proc = display.launch(app.command, env=_app_env(work / "home", theme, qt=False))
     try:
@@ -387,6 +386,26 @@ def select_apps(catalogue: list[App], names: str) -> list[App]:
     return [app for app in catalogue if app.name in wanted]
 
 
+class DisplayScreen:
+    """Screenshots of one X display (mss), and nothing else. Not a LocalDesktop: that
+    binds pyautogui, which drives one display per process, and a build opens a display
+    per screen size. With two builds at once, another build may take the number this
+    one just closed, so its next display gets another number."""
+
+    def __init__(self, display: str) -> None:
+        import mss
+
+        factory = getattr(mss, "MSS", None) or mss.mss
+        self._sct = factory(display=display)
+
+    def screenshot(self) -> Image.Image:
+        shot = self._sct.grab(self._sct.monitors[0])
+        return Image.frombuffer("RGB", shot.size, shot.raw, "raw", "BGRX", 0, 1)
+
+    def close(self) -> None:
+        self._sct.close()
+
+
 def build(out: Path, count: int, seed: int, use_scenes: bool = False, only: str = "") -> Path:
     """only: a comma list of app names (`select_apps`), e.g. to add apps new to the catalogue."""
     if use_scenes:
@@ -404,7 +423,7 @@ def build(out: Path, count: int, seed: int, use_scenes: bool = False, only: str 
             os.environ["DISPLAY"] = display.display
             if display.dbus_address:
                 os.environ["DBUS_SESSION_BUS_ADDRESS"] = display.dbus_address
-            desktop = LocalDesktop(display=display.display)
+            desktop = DisplayScreen(display.display)
             for i, rng in jobs:
                 app = catalogue[i % len(catalogue)]
                 theme = rng.choice(THEMES)

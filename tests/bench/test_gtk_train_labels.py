@@ -8,6 +8,7 @@ import shutil
 import pytest
 from bench.gtk_train_set import (
     MENU_BAR_APPS,
+    DisplayScreen,
     apps,
     drop_covered_by_popup,
     label,
@@ -19,6 +20,7 @@ from bench.gtk_train_set import (
 )
 from PIL import Image, ImageDraw
 
+from desktop_agent.desktop.virtual import VirtualDisplay
 from grounding import Box, Element
 from grounding.detector.dataset import LabeledBox
 
@@ -190,3 +192,20 @@ def test_an_open_menu_of_greyed_out_items_hides_what_lies_under_it() -> None:
     sample = window_sample(screen, tree, Box(100, 50, 400, 250), 0)
     assert sample is not None
     assert sorted(b.cls for b in sample[1]) == ["list_item", "list_item", "menu_item"]
+
+
+@pytest.mark.display
+def test_one_build_captures_displays_of_two_numbers() -> None:
+    """A build opens a display per screen size, and with two builds at once the next
+    display may get another number; pyautogui drives only one display per process."""
+    with (
+        VirtualDisplay(width=640, height=480, window_manager=None) as first,
+        VirtualDisplay(width=800, height=600, window_manager=None) as second,
+    ):
+        assert first.display != second.display
+        sizes = []
+        for display in (first, second):
+            screen = DisplayScreen(display.display)
+            sizes.append(screen.screenshot().size)
+            screen.close()
+    assert sizes == [(640, 480), (800, 600)]

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QRadioButton, QVBoxLayout, Q
 
 from grounding import Box
 from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample
+from grounding.detector.greyed import JITTER, JITTER_PX, collect, jittered
 from grounding.detector.greyed import main as greyed_main
 from grounding.detector.greyed_filter import (
     CLASSES_KEY,
@@ -156,6 +157,27 @@ def _toy_controls(root: Path, count: int, pale_live: bool = False) -> Path:
                 greyed.append(box)
         writer.add(Sample(image, labels, "gtk", seed, greyed=greyed))
     return root
+
+
+def test_jitter_adds_moved_crops_of_training_boxes_only(tmp_path: Path) -> None:
+    """The classifier judges the detector's boxes, which sit off the truth: training
+    adds crops of each box with its edges moved; held-out images keep the truth."""
+    data = _toy_controls(tmp_path / "data", 12)  # seeds 0 and 10 are held out
+    crops, greyed, classes, held_out = collect([data])
+    more, more_greyed, more_classes, more_held_out = collect([data], jitter=2)
+    assert held_out.sum() == more_held_out.sum() == 2 * 6
+    assert (~more_held_out).sum() == 3 * (~held_out).sum()
+    assert more_greyed.sum() == 3 * greyed[~held_out].sum() + greyed[held_out].sum()
+    assert sorted(set(more_classes)) == sorted(set(classes)) == ["checkbox", "greyed"]
+    # The moved crops differ from the truth crops (the same box would crop the same pixels).
+    truth = {c.tobytes() for c in crops}
+    assert sum(c.tobytes() not in truth for c in more) >= 0.9 * 2 * (~held_out).sum()
+    rng = np.random.default_rng(0)
+    box = (100.0, 50.0, 300.0, 80.0)
+    moves = np.asarray([np.subtract(jittered(box, rng), box) for _ in range(200)])
+    limit = np.asarray([JITTER * 200, JITTER_PX, JITTER * 200, JITTER_PX])
+    assert (np.abs(moves) <= limit + 1e-9).all()
+    assert (np.abs(moves).max(0) > 0.8 * limit).all()  # every edge moves, up to its limit
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ from grounding.overlay import source_color
 from ui.cli import main
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+MENU = "File  Edit  View"
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def screenshot(tmp_path: Path) -> Path:
     img = Image.new("RGB", (640, 360), "white")
     draw = ImageDraw.Draw(img)
     font = ImageFont.truetype(FONT, 16)
-    draw.text((20, 20), "File  Edit  View", font=font, fill="black")
+    draw.text((20, 20), MENU, font=font, fill="black")
     draw.rectangle((420, 290, 540, 330), outline="black")
     draw.text((455, 300), "Save", font=font, fill="black")
     path = tmp_path / "screen.png"
@@ -39,12 +40,27 @@ def test_ground_prints_the_point_inside_the_target(screenshot, capsys):
     assert "'Save'" in out
 
 
+def _ink(word: str) -> tuple[int, int, int, int]:
+    """The box of `word`'s pixels where the screenshot draws it in MENU."""
+    font = ImageFont.truetype(FONT, 16)
+    alone = Image.new("L", (640, 360), 0)
+    x = 20 + font.getlength(MENU[: MENU.index(word)])
+    ImageDraw.Draw(alone).text((x, 20), word, font=font, fill=255)
+    box = alone.getbbox()
+    assert box is not None
+    return box
+
+
 def test_ground_json_round_trips(screenshot, capsys):
     assert main(["ground", str(screenshot), "Edit", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["found"] is True
     left, right = data["box"]["left"], data["box"]["right"]
-    assert 54 < left < data["point"][0] < right < 140
+    # Edit's box: all of its letters and none of File's or View's (the gaps between
+    # the words may go either way, as a menu item's padding does).
+    ink = {word: _ink(word) for word in ("File", "Edit", "View")}
+    assert ink["File"][2] <= left <= ink["Edit"][0] < data["point"][0]
+    assert data["point"][0] < ink["Edit"][2] <= right <= ink["View"][0]
     assert data["candidates"][0]["text"] == "Edit"
 
 

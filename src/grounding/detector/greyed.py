@@ -43,13 +43,30 @@ CANDIDATE_CLASSES = ("button", "text_field", "checkbox", "radio", "dropdown", "s
 MAX_FALSE_GREYED = 0.01  # of held-out live controls of a class, called greyed at p > 0.5
 MIN_HELD_OUT = 20  # live controls of a class needed to judge it
 LIVE_PER_IMAGE_WITHOUT_GREYED = 3  # images without greyed controls add only a few live ones
+JITTER, JITTER_PX = 0.1, 3.0  # how far a jittered training box's edges move (`jittered`)
 
 
-def collect(folders: list[Path], every_live: bool = False,
+def jittered(box: tuple[float, float, float, float], rng: np.random.Generator,
+             ) -> tuple[float, float, float, float]:  # fmt: skip
+    """`box` with each edge moved by up to JITTER of its side (at least JITTER_PX):
+    at run time the classifier sees the detector's boxes, which sit a few pixels
+    off the truth, and a different detector puts them elsewhere again."""
+    left, top, right, bottom = box
+    dx = max(JITTER * (right - left), JITTER_PX)
+    dy = max(JITTER * (bottom - top), JITTER_PX)
+    moved = np.asarray(box, np.float64) + rng.uniform(-1, 1, 4) * (dx, dy, dx, dy)
+    if moved[2] - moved[0] < 4 or moved[3] - moved[1] < 4:
+        return box
+    return float(moved[0]), float(moved[1]), float(moved[2]), float(moved[3])
+
+
+def collect(folders: list[Path], every_live: bool = False, jitter: int = 0, seed: int = 0,
             ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:  # fmt: skip
     """(crops N x H x W x 3 uint8, greyed 0/1, class of each crop or "greyed", held-out mask);
-    `every_live`: all live controls of every image (to judge, not to train)."""
+    `every_live`: all live controls of every image (to judge, not to train); `jitter`:
+    that many more crops of each training box (not held-out ones), its edges moved."""
     crops, greyed, classes, held_out = [], [], [], []
+    rng = np.random.default_rng(seed)
     for folder in folders:
         for record in read_dataset(folder, teacher=False):
             live = [b for b in record.boxes if b.cls in CANDIDATE_CLASSES]
@@ -57,12 +74,18 @@ def collect(folders: list[Path], every_live: bool = False,
                 live = live[:LIVE_PER_IMAGE_WITHOUT_GREYED]
             if not live and not record.greyed:
                 continue
-            boxes = [(b.left, b.top, b.right, b.bottom) for b in live] + list(record.greyed)
+            boxes = [(float(b.left), float(b.top), float(b.right), float(b.bottom)) for b in live]
+            boxes += [(float(g[0]), float(g[1]), float(g[2]), float(g[3])) for g in record.greyed]
+            first = len(boxes)
+            kind = [b.cls for b in live] + ["greyed"] * len(record.greyed)
+            if record.seed % 10 != 0:
+                boxes += [jittered(box, rng) for box in boxes[:first] for _ in range(jitter)]
+                kind += [k for k in kind[:first] for _ in range(jitter)]
             image = np.asarray(record.load().convert("RGB"))
             for crop, i in zip(*crop_boxes(image, boxes), strict=True):
                 crops.append(crop)
-                greyed.append(int(i >= len(live)))
-                classes.append(live[i].cls if i < len(live) else "greyed")
+                greyed.append(int(kind[i] == "greyed"))
+                classes.append(kind[i])
                 held_out.append(record.seed % 10 == 0)
     if not crops:
         raise SystemExit(
@@ -186,12 +209,17 @@ def main(argv: list[str] | None = None) -> int:
                         "called greyed too often is left out")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="the ONNX file to write")
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--jitter", type=int, default=0,
+                        help="more crops of each training box, its edges moved by up to "
+                        f"{JITTER:.0%} of its side (or {JITTER_PX:.0f} px), since at run time "
+                        "the boxes are the detector's, not the truth (default 0: the truth "
+                        "boxes only, as the shipped model was trained)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.set_num_threads(args.threads)
-    crops, greyed, classes, held_out = collect(args.data)
+    crops, greyed, classes, held_out = collect(args.data, jitter=args.jitter, seed=args.seed)
     if not greyed[~held_out].any():
         raise SystemExit("no greyed-out control in the training images: build the GTK data "
                          "with today's bench.gtk_train_set, which records them")  # fmt: skip
