@@ -284,7 +284,7 @@ def _window_box(display: VirtualDisplay, window: str) -> Box | None:
         return None
 
 
-def capture(display: VirtualDisplay, desktop: DisplayScreen, app: App, theme: str,
+def capture(display: VirtualDisplay, screen: DisplayScreen, app: App, theme: str,
             work: Path, rng: random.Random) -> Sample | None:  # fmt: skip
     proc = display.launch(app.command, env=_app_env(work / "home", theme, qt=False))
     try:
@@ -305,7 +305,7 @@ def capture(display: VirtualDisplay, desktop: DisplayScreen, app: App, theme: st
                 _xdo(display, "key", "--clearmodifiers", key)
                 time.sleep(0.3)
             time.sleep(0.3)
-        image = _still(desktop, quiet_s=0.4, timeout_s=5.0)
+        image = _still(screen, quiet_s=0.4, timeout_s=5.0)
         window_box = _window_box(display, window)
         expert = AtspiExpert(focused_app_only=True)
         try:
@@ -423,17 +423,21 @@ def build(out: Path, count: int, seed: int, use_scenes: bool = False, only: str 
             os.environ["DISPLAY"] = display.display
             if display.dbus_address:
                 os.environ["DBUS_SESSION_BUS_ADDRESS"] = display.dbus_address
-            desktop = DisplayScreen(display.display)
-            for i, rng in jobs:
-                app = catalogue[i % len(catalogue)]
-                theme = rng.choice(THEMES)
-                progress += 1
-                sys.stderr.write(f"\r[{progress}/{count}] {app.name} {theme} {width}x{height}   ")
-                sample = capture(display, desktop, app, theme, out / "work", rng)
-                if sample is not None:
-                    sample.seed = i
-                    writer.add(sample)
-            desktop.close()
+            screen = DisplayScreen(display.display)
+            try:
+                for i, rng in jobs:
+                    app = catalogue[i % len(catalogue)]
+                    theme = rng.choice(THEMES)
+                    progress += 1
+                    sys.stderr.write(
+                        f"\r[{progress}/{count}] {app.name} {theme} {width}x{height}   "
+                    )
+                    sample = capture(display, screen, app, theme, out / "work", rng)
+                    if sample is not None:
+                        sample.seed = i
+                        writer.add(sample)
+            finally:
+                screen.close()
     sys.stderr.write("\n")
     return out
 
