@@ -1,4 +1,4 @@
-"""The detector with 8-bit weights and activations: its graph ~28 % faster on a CPU.
+"""The detector with 8-bit activations and 7-bit weights: its graph ~28 % faster on a CPU.
 
 `python -m grounding.detector.quantize --model IN.onnx --data DIR [DIR ...] --out OUT.onnx`
 
@@ -13,9 +13,10 @@ keep it correct and fast:
   pairs of products into 16 bits: 255 x 127 twice does not fit, 255 x 64
   twice does, so the weights get 7 bits (reduce_range). The first
   convolution stays float: it sees raw pixels, which a light theme sets to
-  255 over whole windows, and quantized (8-bit weights: no elements at all on
-  a light frame; 7-bit: half of them lost, here) and with three input
-  channels it was slower than in float besides.
+  255 over whole windows. With 8-bit weights its sums overflowed (a light
+  frame gave no elements at all); with 7-bit ones, its 27 weights an output
+  were too coarse (half of a light frame's elements lost, in simulated
+  quantization too). With three input channels it is no slower in float.
 - The head's last convolution computes the class logits, the box sizes and
   the offsets as one tensor, quantized with one step: too coarse for box
   sizes. Its size and offset channels are mapped onto the logits' range (and
