@@ -54,8 +54,8 @@ QUANTIZED_FILE = "detector-int8.onnx"  # made from it by grounding.detector.quan
 
 
 def default_model_path(quantized: bool = True) -> Path:
-    """The shipped detector: its 8-bit twin (~30 % faster a frame) where the package
-    has one and `quantized`, else the float model."""
+    """The shipped detector: its 8-bit twin (the graph ~28 % faster a frame, the same
+    thresholds) where the package has one and `quantized`, else the float model."""
     models = resources.files("grounding.detector") / "models"
     if quantized and (models / QUANTIZED_FILE).is_file():
         return Path(str(models / QUANTIZED_FILE))
@@ -78,14 +78,15 @@ class OnnxDetector:
         verifier: bool = True,
         keep_detector_boxes: bool = True,
     ) -> None:
-        """score_threshold: one cut-off for every class; None uses the per-class
-        thresholds calibrated into the model (grounding.detector.calibrate), or
-        DEFAULT_THRESHOLD for a model without them. greyed: lower the scores of
-        greyed-out controls with the classifier at `greyed_model` (default: the
-        shipped one; without it, a warning and no lowering). verifier: rescore the
-        candidates with the box verifier at `verifier_model` (default: the shipped
-        one, for the shipped detector only; without it, a warning and the
-        detector's own scores). keep_detector_boxes:
+        """model_path: default the shipped 8-bit detector (default_model_path), paired
+        with the shipped verifier. score_threshold: one cut-off for every class;
+        None uses the per-class thresholds calibrated into the model
+        (grounding.detector.calibrate), or DEFAULT_THRESHOLD for a model without
+        them. greyed: lower the scores of greyed-out controls with the classifier
+        at `greyed_model` (default: the shipped one; without it, a warning and no
+        lowering). verifier: rescore the candidates with the box verifier at
+        `verifier_model` (default: the shipped one, for the shipped detector only;
+        without it, a warning and the detector's own scores). keep_detector_boxes:
         a box the detector alone returns stays (False: the verifier's scores alone,
         which is what `calibrate --verifier` chooses the pair's thresholds on)."""
         path = Path(model_path) if model_path is not None else default_model_path()
