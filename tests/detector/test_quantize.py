@@ -81,7 +81,8 @@ def test_the_8_bit_detector_finds_what_the_float_one_finds(screen: str) -> None:
     found = int8_pair.parse(image)
     assert len(reference) >= 3
     matched = [e for e in reference if any(_iou(e, f) >= 0.7 for f in found)]
-    assert len(matched) >= 0.8 * len(reference), (reference, found)
+    # Here 8 of 9 and 4 of 4; room for another CPU's integer kernels to differ.
+    assert len(matched) >= 2 / 3 * len(reference), (reference, found)
     assert len(found) <= len(reference) + 2
 
 
