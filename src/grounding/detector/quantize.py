@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
+from PIL import Image
 
 from .codec import prepare
 from .dataset import read_dataset
@@ -70,8 +71,6 @@ def calibration_images(folders: Sequence[Path], count: int) -> list[Path]:
 
 
 def _frames(paths: Sequence[Path], scale: float) -> Iterator[dict[str, np.ndarray]]:
-    from PIL import Image
-
     for path in paths:
         rgb = np.asarray(Image.open(path).convert("RGB"))
         yield {"image": prepare(rgb, scale)[0]}
@@ -267,15 +266,17 @@ def quantize_detector(model: Path, folders: Sequence[Path], out: Path,
     paths = calibration_images(folders, images)
     logger.info("measuring activation ranges on %d images", len(paths))
 
+    feeds = list(_frames(paths, scale))  # decoded once, for both passes (~4 MB a frame)
+
     class Frames(CalibrationDataReader):
         def __init__(self) -> None:
-            self._frames = _frames(paths, scale)
+            self._feeds = iter(feeds)
 
         def get_next(self) -> dict[str, np.ndarray] | None:
-            return next(self._frames, None)
+            return next(self._feeds, None)
 
     first_conv = next(n.name for n in proto.graph.node if n.op_type == "Conv")
-    mapping = _balance_output_conv(proto, list(_frames(paths, scale)))
+    mapping = _balance_output_conv(proto, feeds)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         source, staged = Path(tmp) / "float.onnx", Path(tmp) / "qdq.onnx"
