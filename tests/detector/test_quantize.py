@@ -13,21 +13,22 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from drawn_screens import save_dialog, small_window
-from grounding.detector.codec import prepare
+from grounding.detector.codec import QuantizedHead, prepare
 from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample
 from grounding.detector.onnx_detector import OnnxDetector, default_model_path
 from grounding.detector.quantize import (
     QUANTIZED_KEY,
     SOURCE_KEY,
     _balance_output_conv,
-    _expand_upsampling,
     _frames,
     calibration_images,
     file_digest,
     main,
     quantize_detector,
 )
+from grounding.detector.quantize_graph import expand_upsampling
 from grounding.detector.verifier import default_verifier_path
+from grounding.errors import ExpertUnavailable
 from grounding.types import Element
 
 FLOAT = default_model_path(quantized=False)
@@ -111,7 +112,7 @@ def test_upsampling_on_bytes_gives_the_same_bytes_as_resize() -> None:
     pixels = np.random.default_rng(0).integers(0, 256, (1, 5, 6, 10), dtype=np.uint8)
     expected = _session(model).run(None, {"x": pixels})[0]
     assert expected.shape == (1, 5, 12, 20)
-    assert _expand_upsampling(model) == 1
+    assert expand_upsampling(model) == 1
     assert [n.op_type for n in model.graph.node if n.op_type in ("Resize", "Expand")] == ["Expand"]
     np.testing.assert_array_equal(_session(model).run(None, {"x": pixels})[0], expected)
 
@@ -123,7 +124,7 @@ def test_an_upsampling_that_is_not_nearest_2x_is_refused() -> None:
         if attr.name == "mode":
             attr.s = b"linear"
     with pytest.raises(ValueError, match="not a nearest 2x upsampling"):
-        _expand_upsampling(model)
+        expand_upsampling(model)
 
 
 def test_mapping_the_box_channels_leaves_the_float_outputs_unchanged() -> None:
@@ -132,7 +133,8 @@ def test_mapping_the_box_channels_leaves_the_float_outputs_unchanged() -> None:
     feed = {"image": prepare(np.asarray(frame), 0.75)[0]}
     before = _session(model).run(None, feed)
     mapped = _balance_output_conv(model, [feed])
-    assert len(mapped) == 4  # a multiply and an add for sizes, and for offsets
+    assert mapped is not None
+    assert len(mapped.nodes) == 4  # a multiply and an add for sizes, and for offsets
     after = _session(model).run(None, feed)
     for old, new in zip(before, after, strict=True):
         np.testing.assert_allclose(new, old, atol=2e-4)
@@ -168,15 +170,27 @@ def test_quantizing_a_model_end_to_end(tmp_path: Path) -> None:
     float_weights = {i.name for i in graph.initializer if i.data_type == TensorProto.FLOAT}
     first = next(n for n in graph.node if n.op_type == "Conv")
     assert first.input[1] in float_weights, "the first convolution must stay float"
+    # The graph ends in the head's bytes; the metadata says how to read them.
+    assert [o.name for o in graph.output] == ["head"]
+    assert not any(n.op_type in ("Sigmoid", "MaxPool", "Split") for n in graph.node)
+    codes = QuantizedHead.from_metadata(meta)
+    assert codes is not None
     feed = next(_frames([data / "images" / "drawn-000000.webp"], 0.75))
-    heat, size, _offset = _session(out).run(None, feed)
+    (head,) = _session(out).run(None, feed)
     ref_heat, ref_size, _ref_offset = _session(FLOAT).run(None, feed)
-    assert heat.shape == ref_heat.shape
-    assert size.shape == ref_size.shape
-    # Where the float model is sure of a box, the 8-bit one agrees on its size.
+    classes = ref_heat.shape[1]
+    assert head.dtype == np.uint8
+    assert head.shape == (1, classes + 4, *ref_heat.shape[2:])
+    values = codes.values(head[0, classes:])
+    size = values[:2] * np.float32(codes.box_unscale[:2]).reshape(2, 1, 1) + np.float32(
+        codes.box_unshift[:2]).reshape(2, 1, 1)  # fmt: skip
+    # Where the float model is sure of a box, the 8-bit one agrees on its size...
     sure = ref_heat.max(axis=1)[0] > 0.5
     assert sure.any()
-    assert np.abs(size[0][:, sure] - ref_size[0][:, sure]).max() < 0.15
+    assert np.abs(size[:, sure] - ref_size[0][:, sure]).max() < 0.15
+    # ... and on its score there (the float heat is zero but at each class's peaks).
+    scores = codes.heat_table()[head[0, :classes]].max(axis=0)
+    assert np.abs(scores[sure] - ref_heat[0].max(axis=0)[sure]).max() < 0.2
     # Quantizing twice is refused, with what to do.
     with pytest.raises(SystemExit, match="already quantized"):
         quantize_detector(out, [data], tmp_path / "again.onnx")
@@ -189,3 +203,13 @@ def test_the_command_line_needs_images(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="no images"):
         main(["--model", str(FLOAT), "--data", str(empty), "--out", str(tmp_path / "q.onnx")])
     assert not (tmp_path / "q.onnx").exists()
+
+
+def test_a_model_whose_outputs_do_not_match_its_metadata_is_refused(tmp_path: Path) -> None:
+    # A float graph (heat, size, offset) that claims to end in head bytes.
+    model = onnx.load(str(FLOAT))
+    entry = model.metadata_props.add()
+    entry.key, entry.value = "head_dequantize", _meta(default_model_path())["head_dequantize"]
+    onnx.save(model, str(tmp_path / "mixed.onnx"))
+    with pytest.raises(ExpertUnavailable, match=r"3 outputs .* requantize"):
+        OnnxDetector(tmp_path / "mixed.onnx")

@@ -42,7 +42,7 @@ from grounding.onnx_model import open_session
 from grounding.types import Box, Element
 
 from .calibrate import DEFAULT_THRESHOLD, METADATA_KEY
-from .codec import Detection, decode, prepare, suppress
+from .codec import Detection, QuantizedHead, decode, decode_quantized, prepare, suppress
 from .greyed_filter import GreyedFilter
 from .tables import complete_tables
 from .verifier import BoxVerifier, refine_boxes
@@ -105,6 +105,16 @@ class OnnxDetector:
                 f"{path} is not a desktop-agent detector model (metadata 'classes' and "
                 "'input_scale' missing)"
             ) from exc
+        # An 8-bit model ends in its head's bytes, read in numpy (codec.decode_quantized).
+        self._head = QuantizedHead.from_metadata(meta)
+        self._heat_table = self._head.heat_table() if self._head is not None else None
+        outputs = [(o.name, o.shape) for o in self._session.get_outputs()]
+        expected = 1 if self._head is not None else 3
+        if len(outputs) != expected:
+            raise ExpertUnavailable(
+                f"{path}: {len(outputs)} outputs {outputs}, not the {expected} of a "
+                "desktop-agent detector: re-export or requantize it (README, developer section)"
+            )
         calibrated = np.full(len(self.classes), DEFAULT_THRESHOLD, np.float32)
         if METADATA_KEY in meta:
             by_name = json.loads(meta[METADATA_KEY])
@@ -180,8 +190,13 @@ class OnnxDetector:
         # The pixels once: each PIL-to-numpy conversion copies the frame (~2 ms).
         rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
         array, back_x, back_y = prepare(rgb, self.scale)
-        heat, size, offset = self._session.run(None, {"image": array})
-        decoded = decode(heat[0], size[0], offset[0], float(self._stage_one.min()))
+        outputs = self._session.run(None, {"image": array})
+        floor = float(self._stage_one.min())
+        if self._head is not None:
+            decoded = decode_quantized(outputs[0][0], self._head, floor, table=self._heat_table)
+        else:
+            heat, size, offset = outputs
+            decoded = decode(heat[0], size[0], offset[0], floor)
         decoded = self._lower_greyed(rgb, decoded, back_x, back_y)
         detections = suppress([d for d in decoded if d.score >= self._stage_one[d.cls]])
         if self._cell_class >= 0:

@@ -6,7 +6,7 @@ onnxruntime's static quantization (QDQ format): weights signed 7-bit per
 output channel, activations unsigned 8-bit with ranges measured by running
 the float model on screenshots of the given datasets. onnxruntime then runs
 the convolutions as integer kernels in NHWC layout, where the pointwise ones
-take about half the time of their float twins on an AVX2 CPU. Three changes
+take about half the time of their float twins on an AVX2 CPU. Four changes
 keep it correct and fast:
 
 - No sum overflows. On CPUs without VNNI, onnxruntime's u8 x s8 kernel sums
@@ -26,6 +26,11 @@ keep it correct and fast:
   transposes cancel against the NHWC layout around it). onnxruntime's uint8
   Resize has no fast path in NHWC: ~10 ms of a 1920x1080 frame, more than all
   that the integer convolutions save. The result is the same bytes.
+- The graph ends in the last convolution's bytes (quantize_graph.cut_at_head):
+  the float tail (dequantize, Split, sigmoid, the 3x3 max-pool that keeps the
+  peaks) took ~4 ms of a 1920x1080 frame, run over every cell; the runtime
+  (codec.decode_quantized) finds the same peaks on the bytes, looking only at
+  the cells above its threshold. The metadata says how to read the bytes.
 
 The float model stays the one training reads (`--init`, `--distill`, prune,
 average); the quantized one records the float file's SHA-256, so a
@@ -40,14 +45,16 @@ import logging
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 from PIL import Image
 
-from .codec import prepare
+from .codec import HEAD_KEY, prepare
 from .dataset import read_dataset
+from .quantize_graph import cut_at_head, expand_upsampling
 
 logger = logging.getLogger(__name__)
 
@@ -116,12 +123,18 @@ def _channel_ranges(model: onnx.ModelProto, output: str, feeds: Sequence[dict[st
     return low, high
 
 
+class BoxMapping(NamedTuple):
+    nodes: list[str]  # the nodes that map the box channels back (they stay float)
+    conv_output: str  # the head's last Conv's output
+    unscale: np.ndarray  # per box channel: value = mapped x unscale + unshift
+    unshift: np.ndarray
+
+
 def _balance_output_conv(
     model: onnx.ModelProto, feeds: Sequence[dict[str, np.ndarray]]
-) -> list[str]:
+) -> BoxMapping | None:
     """Map the box channels (sizes, offsets) of the head's last Conv affinely onto the
-    class logits' range, and back after its Split; returns the names of the nodes
-    that map back (they stay float).
+    class logits' range, and back after its Split (None: the graph has no such Conv).
 
     That Conv's output is one tensor, quantized with one step over its whole span
     (the logits' ~-13 to the log sizes' ~5: a step of ~0.07, so a box's size
@@ -131,7 +144,7 @@ def _balance_output_conv(
     """
     found = _output_split(model)
     if found is None:
-        return []
+        return None
     conv, split, sizes = found
     low, high = _channel_ranges(model, conv.output[0], feeds)
     heat = sizes[0]
@@ -186,65 +199,10 @@ def _balance_output_conv(
     logger.info(
         "box channels mapped onto the logits' range, gains %s", np.round(gain[heat:], 2).tolist()
     )
-    return [n.name for n in graph.node if n.name.endswith(("_unscale", "_unshift"))]
-
-
-def _expand_upsampling(model: onnx.ModelProto) -> int:
-    """Replace each DequantizeLinear -> Resize (nearest, x2) -> QuantizeLinear with the
-    same upsampling done on the bytes in NHWC; returns how many were replaced."""
-    graph = model.graph
-    init = {i.name: i for i in graph.initializer}
-    for node in graph.node:  # the exporter gives Resize its scales as Constant nodes
-        if node.op_type == "Constant" and node.attribute[0].name == "value":
-            init[node.output[0]] = node.attribute[0].t
-    producer = {out: n for n in graph.node for out in n.output}
-    consumers: dict[str, list[onnx.NodeProto]] = {}
-    for node in graph.node:
-        for name in node.input:
-            consumers.setdefault(name, []).append(node)
-    graph.initializer.extend([
-        numpy_helper.from_array(np.array([2, 4], np.int64), "nhwc_up_axes"),
-        numpy_helper.from_array(np.array([1, 1, 2, 1, 2, 1], np.int64), "nhwc_up_expand"),
-        numpy_helper.from_array(np.array([1, 2, 2, 1], np.int64), "nhwc_up_factors"),
-    ])  # fmt: skip
-    replaced = 0
-    for resize in [n for n in graph.node if n.op_type == "Resize"]:
-        dequant = producer.get(resize.input[0])
-        after = consumers.get(resize.output[0], [])
-        if dequant is None or dequant.op_type != "DequantizeLinear" or len(after) != 1 or \
-                after[0].op_type != "QuantizeLinear":  # fmt: skip
-            raise ValueError(f"{resize.name}: not between DequantizeLinear and QuantizeLinear")
-        quant = after[0]
-        attrs = {a.name: helper.get_attribute_value(a) for a in resize.attribute}
-        scales = numpy_helper.to_array(init[resize.input[2]]) if len(resize.input) > 2 else None
-        if attrs.get("mode") != b"nearest" or scales is None or \
-                scales.tolist() != [1.0, 1.0, 2.0, 2.0]:  # fmt: skip
-            raise ValueError(f"{resize.name}: not a nearest 2x upsampling")
-        same = all(np.array_equal(numpy_helper.to_array(init[a]), numpy_helper.to_array(init[b]))
-                   for a, b in zip(dequant.input[1:3], quant.input[1:3], strict=True))  # fmt: skip
-        if not same:  # Resize shares its input's scale: a copy of bytes needs it to
-            raise ValueError(f"{resize.name}: input and output quantized differently")
-        p = resize.name
-        nodes = [
-            helper.make_node("Transpose", [dequant.input[0]], [p + "_nhwc"], perm=[0, 2, 3, 1]),
-            helper.make_node("Shape", [p + "_nhwc"], [p + "_shape"]),
-            helper.make_node("Mul", [p + "_shape", "nhwc_up_factors"], [p + "_out_shape"]),
-            helper.make_node("Unsqueeze", [p + "_nhwc", "nhwc_up_axes"], [p + "_cells"]),
-            helper.make_node("Expand", [p + "_cells", "nhwc_up_expand"], [p + "_copies"]),
-            helper.make_node("Reshape", [p + "_copies", p + "_out_shape"], [p + "_up"]),
-            helper.make_node("Transpose", [p + "_up"], [quant.output[0]], perm=[0, 3, 1, 2]),
-        ]
-        for k, node in enumerate(nodes):
-            node.name = f"{p}_up{k}"
-        at = list(graph.node).index(resize)
-        graph.node.remove(resize)
-        graph.node.remove(quant)
-        for k, node in enumerate(nodes):
-            graph.node.insert(at + k, node)
-        if len(consumers[dequant.output[0]]) == 1:
-            graph.node.remove(dequant)
-        replaced += 1
-    return replaced
+    nodes = [n.name for n in graph.node if n.name.endswith(("_unscale", "_unshift"))]
+    boxes = slice(heat, len(low))
+    return BoxMapping(nodes, conv.output[0], (1.0 / gain[boxes]).astype(np.float32),
+                      (-shift[boxes] / gain[boxes]).astype(np.float32))  # fmt: skip
 
 
 def quantize_detector(model: Path, folders: Sequence[Path], out: Path,
@@ -277,6 +235,7 @@ def quantize_detector(model: Path, folders: Sequence[Path], out: Path,
 
     first_conv = next(n.name for n in proto.graph.node if n.op_type == "Conv")
     mapping = _balance_output_conv(proto, feeds)
+    kept_float = mapping.nodes if mapping is not None else []
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         source, staged = Path(tmp) / "float.onnx", Path(tmp) / "qdq.onnx"
@@ -285,15 +244,18 @@ def quantize_detector(model: Path, folders: Sequence[Path], out: Path,
             str(source), str(staged), Frames(), quant_format=QuantFormat.QDQ, per_channel=True,
             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
             op_types_to_quantize=["Conv", "Add", "Resize", "Relu"],
-            nodes_to_exclude=[first_conv, *mapping], calibrate_method=CalibrationMethod.MinMax,
+            nodes_to_exclude=[first_conv, *kept_float], calibrate_method=CalibrationMethod.MinMax,
             reduce_range=True,  # 7-bit weights: no 16-bit sum overflows (module doc)
             extra_options={"ActivationSymmetric": False, "WeightSymmetric": True},
         )  # fmt: skip
         quantized = onnx.load(str(staged))
-    count = _expand_upsampling(quantized)
+    count = expand_upsampling(quantized)
     del quantized.metadata_props[:]
     how = f"int8 weights (7 bits), uint8 activations ({len(paths)} images)"
     entries = {**meta, QUANTIZED_KEY: how, SOURCE_KEY: file_digest(model)}
+    if mapping is not None:
+        head = cut_at_head(quantized, mapping.conv_output, mapping.unscale, mapping.unshift)
+        entries[HEAD_KEY] = head.to_metadata()
     for key, value in entries.items():
         entry = quantized.metadata_props.add()
         entry.key, entry.value = key, value
@@ -302,7 +264,7 @@ def quantize_detector(model: Path, folders: Sequence[Path], out: Path,
         "quantized %s -> %s (%d box outputs mapped, %d upsamplings on bytes)",
         model,
         out,
-        len(mapping) // 2,
+        len(kept_float) // 2,
         count,
     )
     return out
