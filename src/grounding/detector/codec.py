@@ -189,11 +189,13 @@ def _detections(cls: np.ndarray, ys: np.ndarray, xs: np.ndarray, scores: np.ndar
     w = np.exp(np.clip(log_w, -4.0, 8.0)) * STRIDE
     h = np.exp(np.clip(log_h, -4.0, 8.0)) * STRIDE
     order = np.argsort(-scores, kind="stable")
-    return [
-        Detection(float(cx[i] - w[i] / 2), float(cy[i] - h[i] / 2), float(cx[i] + w[i] / 2),
-                  float(cy[i] + h[i] / 2), int(cls[i]), float(scores[i]))
-        for i in order
-    ]  # fmt: skip
+    # Whole arrays, then Python numbers: indexing numpy per box cost ~10 us a box
+    # (~3 ms of a busy frame's 300).
+    cx, cy, w, h = cx[order], cy[order], w[order], h[order]
+    rows = zip((cx - w / 2).tolist(), (cy - h / 2).tolist(), (cx + w / 2).tolist(),
+               (cy + h / 2).tolist(), cls[order].tolist(),
+               scores[order].astype(np.float64).tolist(), strict=True)  # fmt: skip
+    return [Detection(*row) for row in rows]
 
 
 def suppress(detections: list[Detection], iou: float = 0.5) -> list[Detection]:

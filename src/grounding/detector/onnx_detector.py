@@ -239,10 +239,12 @@ class OnnxDetector:
         moved = refine_boxes(np.asarray(boxes, np.float64), shifts)
         moved[:, 0::2] = np.clip(moved[:, 0::2], 0, width)
         moved[:, 1::2] = np.clip(moved[:, 1::2], 0, height)
-        out = [Detection(float(box[0]), float(box[1]), float(box[2]), float(box[3]), int(c),
-                         float(score))
-               for box, c, score in zip(moved, cls, scores, strict=True)
-               if box[2] - box[0] >= 2 and box[3] - box[1] >= 2]  # fmt: skip
+        keep = (moved[:, 2] - moved[:, 0] >= 2) & (moved[:, 3] - moved[:, 1] >= 2)
+        # Python numbers from whole arrays: row by row, numpy took ~1 ms a busy frame.
+        left, top, right, bottom = moved[keep].T.tolist()
+        rows = zip(left, top, right, bottom, cls[keep].tolist(),
+                   scores[keep].astype(np.float64).tolist(), strict=True)  # fmt: skip
+        out = [Detection(*row) for row in rows]
         if not self.verifier.refines:
             return out
         return suppress(sorted(out, key=lambda d: -d.score))
