@@ -28,7 +28,7 @@ keep it correct and fast:
   that the integer convolutions save. The result is the same bytes.
 - The graph ends in the last convolution's bytes (quantize_graph.cut_at_head):
   the float tail (dequantize, Split, sigmoid, the 3x3 max-pool that keeps the
-  peaks) took ~4 ms of a 1920x1080 frame, run over every cell; the runtime
+  peaks) took 2-4 ms of a 1920x1080 frame, run over every cell; the runtime
   (codec.decode_quantized) finds the same peaks on the bytes, looking only at
   the cells above its threshold. The metadata says how to read the bytes.
 
