@@ -136,10 +136,11 @@ def decode_quantized(head: np.ndarray, codes: QuantizedHead, threshold: float,
                      max_detections: int = 400,
                      table: np.ndarray | None = None) -> list[Detection]:  # fmt: skip
     """decode() of an 8-bit detector's head bytes (C + 4 x h x w, QuantizedHead): the same
-    boxes as its graph with the float tail (dequantize, sigmoid, 3x3 max-pool peaks) would
-    give, which cost 2-4 ms a 1920x1080 frame on two cores; here only the candidates above
-    `threshold` are looked at. The sigmoid is monotone, so a byte that is the largest of
-    its 3x3 neighbourhood is exactly a peak of the heat map. `table`: heat_table(), cached.
+    boxes (scores to float rounding) as its graph with the float tail (dequantize, sigmoid,
+    3x3 max-pool peaks) would give, which cost 2-4 ms a 1920x1080 frame on two cores;
+    here only the candidates above `threshold` are looked at. The sigmoid is monotone, so
+    a byte that is the largest of its 3x3 neighbourhood is exactly a peak of the heat map.
+    `table`: heat_table(), cached.
     """
     classes = head.shape[0] - 4
     table = codes.heat_table() if table is None else table
@@ -149,7 +150,7 @@ def decode_quantized(head: np.ndarray, codes: QuantizedHead, threshold: float,
     logits = head[:classes]
     flat = np.flatnonzero(logits.ravel() >= floor)
     cls, ys, xs = np.unravel_index(flat, logits.shape)
-    # Zero padding is the max-pool's: no byte is below it.
+    # Zeros around the map act as the max-pool's -inf padding: no byte is below zero.
     padded = np.pad(logits, ((0, 0), (1, 1), (1, 1)))
     values = logits[cls, ys, xs]
     peak = np.ones(len(flat), bool)
