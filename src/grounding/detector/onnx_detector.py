@@ -49,6 +49,7 @@ from .verifier import BoxVerifier, refine_boxes
 
 logger = logging.getLogger(__name__)
 
+PixelBox = tuple[int, int, int, int]  # left, top, right, bottom in image pixels
 MODEL_FILE = "detector.onnx"  # float: what training and calibration read
 QUANTIZED_FILE = "detector-int8.onnx"  # made from it by grounding.detector.quantize
 
@@ -201,15 +202,7 @@ class OnnxDetector:
         detections = suppress([d for d in decoded if d.score >= self._stage_one[d.cls]])
         if self._cell_class >= 0:
             detections = complete_tables(detections, self._cell_class, self._sure_cell)
-        boxes, kept = [], []
-        for det in detections:
-            left = max(0, round(det.left * back_x))
-            top = max(0, round(det.top * back_y))
-            right = min(image.width, round(det.right * back_x))
-            bottom = min(image.height, round(det.bottom * back_y))
-            if right - left >= 2 and bottom - top >= 2:
-                boxes.append((left, top, right, bottom))
-                kept.append(det)
+        boxes, kept = self._to_image(detections, back_x, back_y, image.width, image.height)
         if self.verifier is not None and kept:
             kept = self._verified(rgb, boxes, kept, image.width, image.height)
             boxes = [(round(d.left), round(d.top), round(d.right), round(d.bottom)) for d in kept]
@@ -223,7 +216,22 @@ class OnnxDetector:
         logger.debug("detector: %d elements", len(elements))
         return elements
 
-    def _verified(self, rgb: np.ndarray, boxes: list[tuple[int, int, int, int]],
+    @staticmethod
+    def _to_image(detections: list[Detection], back_x: float, back_y: float, width: int,
+                  height: int) -> tuple[list[PixelBox], list[Detection]]:  # fmt: skip
+        """The boxes in image pixels (rounded half to even, as round() does; clipped to the
+        frame) of the detections at least 2 px a side there, and those detections."""
+        if not detections:
+            return [], []
+        edges = np.asarray([(d.left, d.top, d.right, d.bottom) for d in detections], np.float64)
+        edges *= np.asarray([back_x, back_y, back_x, back_y])
+        pixels = np.rint(edges).astype(np.int64)
+        np.clip(pixels, 0, [width, height, width, height], out=pixels)
+        big = (pixels[:, 2] - pixels[:, 0] >= 2) & (pixels[:, 3] - pixels[:, 1] >= 2)
+        boxes = [(a, b, c, d) for a, b, c, d in pixels[big].tolist()]
+        return boxes, [det for det, keep in zip(detections, big.tolist(), strict=True) if keep]
+
+    def _verified(self, rgb: np.ndarray, boxes: list[PixelBox],
                   detections: list[Detection], width: int,
                   height: int) -> list[Detection]:  # fmt: skip
         """The boxes (image pixels) rescored to sqrt(detector score x the verifier's
