@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from drawn_screens import small_window
+from grounding.detector import teacher
 from grounding.detector.dataset import (
     TEACHER_FILE,
     DatasetWriter,
@@ -21,7 +24,7 @@ from grounding.detector.dataset import (
     write_teacher,
 )
 from grounding.detector.metrics import iou_matrix
-from grounding.detector.onnx_detector import OnnxDetector
+from grounding.detector.onnx_detector import OnnxDetector, default_model_path
 from grounding.detector.targets import augment
 from grounding.detector.teacher import main, mark_folder
 
@@ -139,7 +142,17 @@ def test_sure_detections_of_an_adopted_class_become_labels(tmp_path: Path) -> No
     assert next(read_dataset(tmp_path)) == record
 
 
-def test_the_command_marks_every_folder_with_the_shipped_model(tmp_path: Path) -> None:
+def test_the_command_marks_every_folder_with_the_shipped_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used: list[OnnxDetector] = []
+
+    class Recorded(OnnxDetector):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            used.append(self)
+
+    monkeypatch.setattr(teacher, "OnnxDetector", Recorded)
     folders = [tmp_path / "a", tmp_path / "b"]
     for folder in folders:
         DatasetWriter(folder).add(
@@ -149,6 +162,10 @@ def test_the_command_marks_every_folder_with_the_shipped_model(tmp_path: Path) -
     for folder in folders:
         (record,) = read_dataset(folder)
         assert record.ignore, "the shipped model finds the buttons that the label misses"
+    # The float model that training reads, with its verifier, not the app's 8-bit twin.
+    (detector,) = used
+    assert detector.model_path == default_model_path(quantized=False)
+    assert detector.verifier is not None
 
 
 def test_what_lies_on_a_greyed_out_control_stays_background(tmp_path: Path) -> None:

@@ -36,7 +36,8 @@ from .dataset import (
     write_teacher,
 )
 from .metrics import iou_matrix
-from .onnx_detector import OnnxDetector
+from .onnx_detector import OnnxDetector, default_model_path
+from .verifier import default_verifier_path
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         "ignored regions (DIR/teacher.jsonl), for fine-tuning on accessibility-tree labels.",
     )
     parser.add_argument("--model", type=Path, default=None,
-                        help="teacher ONNX model (default: the shipped detector)")  # fmt: skip
+                        help="teacher ONNX model (default: the shipped float detector with "
+                        "its verifier: the model training reads, not its 8-bit twin)")  # fmt: skip
     parser.add_argument("--data", type=Path, nargs="+", required=True, help="dataset folders")
     parser.add_argument("--sources", default=",".join(DEFAULT_SOURCES),
                         help="comma list of sources to mark (default: gtk)")  # fmt: skip
@@ -135,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="the teacher's score from which a detection is adopted")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    detector = OnnxDetector(args.model)
+    if args.model is None:
+        detector = OnnxDetector(default_model_path(quantized=False),
+                                verifier_model=default_verifier_path())  # fmt: skip
+    else:
+        detector = OnnxDetector(args.model)
     sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
     adopt = tuple(s.strip() for s in args.adopt.split(",") if s.strip())
     for folder in args.data:
