@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -23,9 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from drawn_screens import small_window
+from grounding.detector import onnx_detector
 from grounding.detector.classes import DETECTOR_CLASSES
 from grounding.detector.dataset import DatasetWriter, LabeledBox, Sample
-from grounding.detector.onnx_detector import OnnxDetector
+from grounding.detector.onnx_detector import OnnxDetector, default_model_path
 from grounding.detector.synth.qt_scenes import application
 from grounding.detector.verifier import (
     CLASSES_KEY,
@@ -40,6 +42,7 @@ from grounding.detector.verifier import (
 from grounding.detector.verifier_train import (
     NOTHING,
     REFINE_IOU,
+    collect,
     iou_matrix,
     label_candidates,
     refine_targets,
@@ -311,6 +314,24 @@ def _toy_buttons(root: Path, count: int) -> Path:
             boxes.append(LabeledBox(x, y, x + 73, y + 29, "button"))
         writer.add(Sample(image, boxes, "toy", seed))
     return root
+
+
+def test_candidates_come_from_the_float_model_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Training reads the float model; its 8-bit twin may be stale until requantized.
+    used: list[OnnxDetector] = []
+
+    class Recorded(OnnxDetector):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            used.append(self)
+
+    monkeypatch.setattr(onnx_detector, "OnnxDetector", Recorded)
+    collect([_toy_buttons(tmp_path / "data", 2)], None, 0)
+    (detector,) = used
+    assert detector.model_path == default_model_path(quantized=False)
+    assert detector.verifier is None
 
 
 @pytest.mark.slow

@@ -123,9 +123,12 @@ def collect(folders: Sequence[Path], detector_model: Path | None, seed: int,
     from PIL import Image
     from tqdm import tqdm
 
-    from .onnx_detector import OnnxDetector
+    from .onnx_detector import OnnxDetector, default_model_path
 
-    detector = OnnxDetector(detector_model, score_threshold=CANDIDATE_THRESHOLD, verifier=False)
+    # By default the float model: the one training and calibration read (an 8-bit twin
+    # may be stale until it is requantized).
+    model = detector_model or default_model_path(quantized=False)
+    detector = OnnxDetector(model, score_threshold=CANDIDATE_THRESHOLD, verifier=False)
     rng = np.random.default_rng(seed)
     parts: dict[str, list[np.ndarray]] = {
         k: []
@@ -329,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         "--detector",
         type=Path,
         default=None,
-        help="the detector whose candidates it learns (default: the shipped one)",
+        help="the detector whose candidates it learns (default: the shipped float one)",
     )
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0)
