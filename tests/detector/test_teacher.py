@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -27,6 +26,7 @@ from grounding.detector.metrics import iou_matrix
 from grounding.detector.onnx_detector import OnnxDetector, default_model_path
 from grounding.detector.targets import augment
 from grounding.detector.teacher import main, mark_folder
+from recorded_detectors import record_detectors
 
 
 def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
@@ -145,14 +145,7 @@ def test_sure_detections_of_an_adopted_class_become_labels(tmp_path: Path) -> No
 def test_the_command_marks_every_folder_with_the_shipped_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    used: list[OnnxDetector] = []
-
-    class Recorded(OnnxDetector):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            used.append(self)
-
-    monkeypatch.setattr(teacher, "OnnxDetector", Recorded)
+    used = record_detectors(monkeypatch, teacher)
     folders = [tmp_path / "a", tmp_path / "b"]
     for folder in folders:
         DatasetWriter(folder).add(

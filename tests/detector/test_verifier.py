@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import onnx
@@ -50,6 +49,7 @@ from grounding.detector.verifier_train import (
 from grounding.detector.verifier_train import main as verifier_main
 from grounding.errors import ExpertUnavailable
 from onnx_edits import edited_copy, with_metadata
+from recorded_detectors import record_detectors
 
 
 def test_crops_show_the_box_tightly_and_with_its_surroundings() -> None:
@@ -320,14 +320,7 @@ def test_candidates_come_from_the_float_model_by_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Training reads the float model; its 8-bit twin may be stale until requantized.
-    used: list[OnnxDetector] = []
-
-    class Recorded(OnnxDetector):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            used.append(self)
-
-    monkeypatch.setattr(onnx_detector, "OnnxDetector", Recorded)
+    used = record_detectors(monkeypatch, onnx_detector)
     collect([_toy_buttons(tmp_path / "data", 2)], None, 0)
     (detector,) = used
     assert detector.model_path == default_model_path(quantized=False)
