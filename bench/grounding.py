@@ -39,7 +39,8 @@ from grounding.tiles import TiledReader
 from grounding.vlm import VlmClient, VlmConfig, VlmGrounder
 
 from ._common import print_table, summarize_ms, write_results
-from .grounding_eval import Frame, evaluate, evaluate_baseline, load_set, select_frames
+from .grounding_eval import Frame, Query, evaluate, evaluate_baseline, load_set, select_frames
+from .grounding_misses import IconMiss, as_json, explain_icon_miss, miss_tables
 from .grounding_set import DEFAULT_OUT, build
 
 FULL = "image only: full mixture (+ detector, icon recognizer; VLM when unsure)"
@@ -146,12 +147,20 @@ def _run(args: argparse.Namespace, frames: list[Frame], vlm_server: ReplayServer
         "RapidOCR alone": lambda f: Grounder(rapid),
         "a11y alone": lambda f: Grounder(NoText(), experts=[StaticExpert("atspi", f.a11y)]),
     }
+    icon_misses: list[IconMiss] = []
+
+    def explain(frame: Frame, query: Query, grounder: Grounder, image: Image.Image) -> None:
+        if query.kind == "icon":
+            icon_misses.append(explain_icon_miss(grounder, image, query.description, query.box,
+                                                 icons, frame.image_path.name))  # fmt: skip
+
     rows, results = [], {}
     for label, make in conditions.items():
         with _quiet_vlm_failures():
-            result = evaluate(frames, make, label)
+            result = evaluate(frames, make, label, on_miss=explain if label == FULL else None)
         results[label] = result
         rows.append(_row(label, result))
+    results[FULL]["icon_misses"] = as_json(icon_misses)
     baseline = evaluate_baseline(frames)
     results["baseline: Tesseract word match"] = baseline
     rows.append(_row("baseline: Tesseract word match (Agent S2 textual)", baseline))
@@ -162,6 +171,7 @@ def _run(args: argparse.Namespace, frames: list[Frame], vlm_server: ReplayServer
         rows,
         ["condition", "queries", "text", "icon", "all", "VLM calls/query (text, icon)"],
     )
+    _print_icon_misses(icon_misses)
     latency = _latency(frames, args.latency_frames)
     if latency:
         yardstick = float(latency["plain Tesseract read at 1x (yardstick)"]["median_ms"])
@@ -198,6 +208,16 @@ def _run(args: argparse.Namespace, frames: list[Frame], vlm_server: ReplayServer
                                        "frames": n_frames, "targets": TARGETS})  # fmt: skip
     print(f"results: {path}")
     return 0
+
+
+def _print_icon_misses(misses: list[IconMiss]) -> None:
+    if not misses:
+        return
+    causes, details = miss_tables(misses)
+    title = (f"Image-only icon queries missed ({len(misses)}), by the step of the icon route "
+             "that lost them (bench.grounding_misses)")  # fmt: skip
+    print_table(title, causes, ["cause", "misses"])
+    print_table("The most frequent of them", details, ["query", "frames", "cause", "read as"])
 
 
 def _row(label: str, result: dict[str, Any]) -> dict[str, object]:

@@ -41,6 +41,9 @@ class Frame:
     meta: dict[str, Any]
 
 
+OnMiss = Callable[[Frame, Query, Grounder, Image.Image], None]
+
+
 def load_set(folder: Path) -> list[Frame]:
     index = json.loads((folder / "index.json").read_text())
     frames = []
@@ -87,12 +90,18 @@ def select_frames(frames: list[Frame], pattern: str | None) -> list[Frame]:
     return [f for f in frames if fnmatch.fnmatch(f.image_path.name, pattern)]
 
 
-def evaluate(frames: list[Frame], make_grounder: Callable[[Frame], Grounder],
-             label: str = "grounding") -> dict[str, Any]:  # fmt: skip
+def evaluate(
+    frames: list[Frame],
+    make_grounder: Callable[[Frame], Grounder],
+    label: str = "grounding",
+    on_miss: OnMiss | None = None,
+) -> dict[str, Any]:
     """Accuracy (point inside target box) by kind, per-expert wins, and VLM calls.
 
     VLM calls are counted per query kind, and separately on the queries that a
     local expert answered right (the router should not have asked the VLM there).
+    `on_miss` is told of each missed query, with the grounder that missed it,
+    right after (its per-frame results still cached).
     """
     hits: dict[str, list[bool]] = defaultdict(list)
     by_expert: dict[str, int] = defaultdict(int)
@@ -106,6 +115,8 @@ def evaluate(frames: list[Frame], make_grounder: Callable[[Frame], Grounder],
             result = grounder.locate(image, q.description)
             asked = grounder.vlm_calls - before
             ok = result is not None and q.box.contains(*result.point)
+            if not ok and on_miss is not None:
+                on_miss(frame, q, grounder, image)
             hits[q.kind].append(ok)
             hits["all"].append(ok)
             calls[q.kind] += asked
