@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from grounding.types import Box
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -56,3 +60,31 @@ def small_window() -> Image.Image:
     draw.rectangle((20, 130, 36, 146), fill="white", outline=(120, 120, 120))
     draw.text((44, 130), "Remember me", fill=(40, 40, 40), font=font)
     return image
+
+
+ADWAITA_ACTIONS = Path("/usr/share/icons/Adwaita/16x16/actions")
+
+
+def toolbar_window(icons: Sequence[str], line: str = "") -> tuple[Image.Image, dict[str, Box]]:
+    """A GTK-like 640x400 window: a row of icon-only buttons showing Adwaita's 16 px
+    symbolic `icons` (boxed under their names), a line of text, and a labelled
+    Close button (boxed as "Close")."""
+    image = Image.new("RGB", (640, 400), (246, 245, 244))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 14)
+    draw.rectangle((0, 0, 639, 46), fill=(235, 235, 235))
+    boxes: dict[str, Box] = {}
+    for i, name in enumerate(icons):
+        left, top = 12 + i * 44, 6
+        draw.rounded_rectangle((left, top, left + 34, top + 34), radius=5,
+                               fill=(250, 250, 250), outline=(205, 199, 194))  # fmt: skip
+        icon = Image.open(ADWAITA_ACTIONS / f"{name}-symbolic.symbolic.png").convert("RGBA")
+        image.paste(icon, (left + 9, top + 9), icon)
+        boxes[name] = Box(left, top, left + 35, top + 35)
+    if line:
+        draw.text((20, 90), line, fill=(40, 40, 40), font=font)
+    draw.rounded_rectangle((20, 330, 120, 364), radius=5, fill=(250, 250, 250),
+                           outline=(205, 199, 194))  # fmt: skip
+    draw.text((50, 338), "Close", fill=(40, 40, 40), font=font)
+    boxes["Close"] = Box(20, 330, 121, 365)
+    return image, boxes

@@ -16,36 +16,22 @@ from bench.grounding_misses import (
     explain_icon_miss,
     miss_tables,
 )
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
+from drawn_screens import toolbar_window
 from grounding import Box, Grounder
 from grounding.detector.onnx_detector import OnnxDetector
 from grounding.icons.match import IconMatcher, default_matcher
 from grounding.icons.recognizer import IconRecognizer
 from grounding.ocr import TesseractOcr
 
-ICONS = Path("/usr/share/icons/Adwaita/16x16/actions")
 # A toolbar whose first button shows Adwaita's zoom-in glyph (a plus in a
 # rounded square), as gtk3-widget-factory's "Add item" button does.
 TOOLBAR = ("zoom-in", "edit-find", "list-remove")
 
 
 def _window() -> tuple[Image.Image, dict[str, Box]]:
-    image = Image.new("RGB", (640, 400), (246, 245, 244))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, 639, 46), fill=(235, 235, 235))
-    boxes: dict[str, Box] = {}
-    for i, name in enumerate(TOOLBAR):
-        left, top = 12 + i * 44, 6
-        draw.rounded_rectangle((left, top, left + 34, top + 34), radius=5,
-                               fill=(250, 250, 250), outline=(205, 199, 194))  # fmt: skip
-        icon = Image.open(ICONS / f"{name}-symbolic.symbolic.png").convert("RGBA")
-        image.paste(icon, (left + 9, top + 9), icon)
-        boxes[name] = Box(left, top, left + 35, top + 35)
-    draw.rounded_rectangle((20, 330, 120, 364), radius=5, fill=(250, 250, 250),
-                           outline=(205, 199, 194))  # fmt: skip
-    draw.text((50, 338), "Close", fill=(40, 40, 40), font=ImageFont.truetype("DejaVuSans.ttf", 14))
-    boxes["Close"] = Box(20, 330, 121, 365)
+    image, boxes = toolbar_window(TOOLBAR)
     boxes["empty"] = Box(400, 150, 440, 190)  # plain window background
     return image, boxes
 

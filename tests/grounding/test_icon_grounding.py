@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
+from drawn_screens import toolbar_window
 from grounding import Grounder
 from grounding.detector.onnx_detector import OnnxDetector
 from grounding.icon_candidates import SMALL_ICON, recognize_icons, textless_boxes
@@ -15,28 +14,13 @@ from grounding.icons.recognizer import IconRecognizer
 from grounding.ocr import OcrWord, TesseractOcr
 from grounding.types import Box, Element
 
-ICONS = Path("/usr/share/icons/Adwaita/16x16/actions")
 TOOLBAR = ("document-new", "document-save", "edit-find", "list-add", "list-remove")
 
 
 def _toolbar_window() -> tuple[Image.Image, dict[str, Box]]:
     """A GTK-like window: a labelled button, a text line, and a row of icon-only buttons."""
-    image = Image.new("RGB", (640, 400), (246, 245, 244))
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.truetype("DejaVuSans.ttf", 14)
-    draw.rectangle((0, 0, 639, 46), fill=(235, 235, 235))
-    boxes: dict[str, Box] = {}
-    for i, name in enumerate(TOOLBAR):
-        left, top = 12 + i * 44, 6
-        draw.rounded_rectangle((left, top, left + 34, top + 34), radius=5,
-                               fill=(250, 250, 250), outline=(205, 199, 194))  # fmt: skip
-        icon = Image.open(ICONS / f"{name}-symbolic.symbolic.png").convert("RGBA")
-        image.paste(icon, (left + 9, top + 9), icon)
-        boxes[name] = Box(left, top, left + 35, top + 35)
-    draw.text((20, 90), "Documents and folders", fill=(40, 40, 40), font=font)
-    draw.rounded_rectangle((20, 330, 120, 364), radius=5, fill=(250, 250, 250),
-                           outline=(205, 199, 194))  # fmt: skip
-    draw.text((50, 338), "Close", fill=(40, 40, 40), font=font)
+    image, boxes = toolbar_window(TOOLBAR, "Documents and folders")
+    del boxes["Close"]
     return image, boxes
 
 
