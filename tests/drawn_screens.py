@@ -67,7 +67,7 @@ ADWAITA_ACTIONS = Path("/usr/share/icons/Adwaita/16x16/actions")
 
 def toolbar_window(icons: Sequence[str], line: str = "") -> tuple[Image.Image, dict[str, Box]]:
     """A GTK-like 640x400 window: a row of icon-only buttons showing Adwaita's 16 px
-    symbolic `icons` (boxed under their names), a line of text, and a labelled
+    symbolic `icons` (boxed under their names), `line` of text if given, and a labelled
     Close button (boxed as "Close")."""
     image = Image.new("RGB", (640, 400), (246, 245, 244))
     draw = ImageDraw.Draw(image)
